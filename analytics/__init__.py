@@ -1,0 +1,1 @@
+"""Numbers for owners and managers: points issued/redeemed/expired, liability, members."""

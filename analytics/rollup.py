@@ -1,0 +1,88 @@
+"""`flask analytics rollup`: roll closed local days of the ledger into daily tables.
+
+Entries are only ever appended at the current time, so a closed day never changes and is
+rolled up once. Summaries read the roll-ups for closed days and the ledger for the rest.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, insert, literal, select
+
+from analytics.models import DailyActive, DailyPoints, RollupMark
+from analytics.periods import Period, local_range
+from core.clock import local_date, now
+from core.extensions import db
+from core.models import Merchant
+from loyalty.models import LedgerEntry
+
+ISSUED = ("earn", "adjust")
+
+
+def movement_columns():
+    """Σ issued (earn, positive adjustments), Σ redeemed (net of returns), Σ expired."""
+    amount, kind = LedgerEntry.amount, LedgerEntry.type
+    return (func.sum(case((and_(kind.in_(ISSUED), amount > 0), amount), else_=0)),
+            func.sum(case((kind.in_(("redeem", "refund")), -amount), else_=0)),
+            func.sum(case((kind == "expire", -amount), else_=0)))
+
+
+def entries_in(merchant_id: int, period: Period):
+    """The condition for one merchant's entries inside a period."""
+    return and_(LedgerEntry.merchant_id == merchant_id, LedgerEntry.created_at >= period.since,
+                LedgerEntry.created_at < period.until)
+
+
+def active_in(merchant_id: int, period: Period):
+    """Members with ledger activity other than expiry in a period (a select)."""
+    return select(LedgerEntry.member_id).where(entries_in(merchant_id, period),
+                                               LedgerEntry.reason_code != "expiry")
+
+
+def rolled_through(merchant_id: int) -> date | None:
+    """The last rolled-up local day of a merchant, if any."""
+    mark = db.session.get(RollupMark, merchant_id)
+    return mark.through if mark else None
+
+
+def rollup_all() -> dict:
+    """Roll up every merchant's closed days that are not rolled up yet."""
+    merchants = db.session.execute(select(Merchant)).scalars().all()
+    return {"merchants": [{"merchant_id": m.id, "days": rollup(m)} for m in merchants]}
+
+
+def rollup(merchant: Merchant) -> int:
+    """Roll up the merchant's closed local days since the last run; returns how many."""
+    yesterday = local_date(now(), merchant.timezone) - timedelta(days=1)
+    day = _first_day_to_roll(merchant)
+    if day is None or day > yesterday:
+        return 0
+    count = 0
+    while day <= yesterday:
+        _roll_day(merchant, day)
+        day, count = day + timedelta(days=1), count + 1
+    mark = db.session.get(RollupMark, merchant.id) or RollupMark(merchant_id=merchant.id)
+    mark.through = yesterday
+    db.session.add(mark)
+    db.session.commit()
+    return count
+
+
+def _first_day_to_roll(merchant: Merchant) -> date | None:
+    through = rolled_through(merchant.id)
+    if through is not None:
+        return through + timedelta(days=1)
+    first = db.session.execute(select(func.min(LedgerEntry.created_at)).where(
+        LedgerEntry.merchant_id == merchant.id)).scalar()
+    return None if first is None else local_date(first, merchant.timezone)
+
+
+def _roll_day(merchant: Merchant, day: date) -> None:
+    period = local_range(merchant.timezone, day, day)
+    issued, redeemed, expired = db.session.execute(
+        select(*movement_columns()).where(entries_in(merchant.id, period))).one()
+    db.session.add(DailyPoints(merchant_id=merchant.id, day=day, issued=int(issued or 0),
+                               redeemed=int(redeemed or 0), expired=int(expired or 0)))
+    members = active_in(merchant.id, period).distinct().subquery()
+    db.session.execute(insert(DailyActive).from_select(
+        ["merchant_id", "day", "member_id"],
+        select(literal(merchant.id), literal(day), members.c.member_id)))

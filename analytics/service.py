@@ -1,0 +1,208 @@
+"""Aggregates over the ledger and members, scoped to one merchant (both databases)."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select, union
+
+from analytics import rollup
+from analytics.models import DailyActive, DailyPoints
+from analytics.periods import Period, as_utc, bucket_start, hour_bucket, local_range
+from core.clock import now
+from core.extensions import db
+from core.models import Merchant
+from engagement.models import ActivityCompletion, CheckIn, ReferralReward, Share, ShareVisit
+from loyalty.models import LedgerEntry, Lot, Member, PointsAccount, PosOrder
+from mall.models import Item, Order
+
+SOLD = ("paid", "shipped", "completed")
+
+
+def summary(merchant: Merchant, start: date | None, end: date | None) -> dict:
+    """Issued, redeemed, expired, redemption rate, liability, new/active members, tiers."""
+    period = local_range(merchant.timezone, start, end)
+    rolled, live = _split(merchant, period)
+    issued, redeemed, expired = (a + b for a, b in zip(_rolled_movements(merchant, rolled),
+                                                       _live_movements(merchant, live),
+                                                       strict=True))
+    liability = _count(select(func.coalesce(func.sum(PointsAccount.balance), 0))
+                       .where(PointsAccount.merchant_id == merchant.id))
+    return {
+        "from": period.start.isoformat(), "to": period.end.isoformat(),
+        "issued": issued, "redeemed": redeemed, "expired": expired,
+        "redemption_rate": round(redeemed / issued, 4) if issued else 0.0,
+        "liability_points": liability,
+        "liability_fen": liability * merchant.rules["point_value_fen"],
+        "new_members": _count(select(func.count(Member.id)).where(
+            Member.merchant_id == merchant.id, Member.created_at >= period.since,
+            Member.created_at < period.until)),
+        "active_members": _active_members(merchant, rolled, live),
+        "tier_distribution": tier_distribution(merchant),
+    }
+
+
+def engagement(merchant: Merchant, start: date | None, end: date | None) -> dict:
+    """Check-ins, shares and their visits, referrals and activity tasks of the period."""
+    period = local_range(merchant.timezone, start, end)
+    checkins, checkin_members = db.session.execute(
+        select(func.count(CheckIn.id), func.count(func.distinct(CheckIn.member_id)))
+        .where(CheckIn.merchant_id == merchant.id,
+               CheckIn.day.between(period.start, period.end))).one()
+    visits, rewarded = db.session.execute(
+        select(func.count(ShareVisit.id), func.coalesce(func.sum(case((ShareVisit.rewarded, 1),
+                                                                      else_=0)), 0))
+        .where(ShareVisit.merchant_id == merchant.id,
+               ShareVisit.day.between(period.start, period.end))).one()
+
+    def created(model, *where) -> int:
+        return _count(select(func.count(model.id)).where(
+            model.merchant_id == merchant.id, model.created_at >= period.since,
+            model.created_at < period.until, *where))
+
+    return {
+        "from": period.start.isoformat(), "to": period.end.isoformat(),
+        "checkins": int(checkins), "checkin_members": int(checkin_members),
+        "shares": created(Share), "share_visits": int(visits), "rewarded_visits": int(rewarded),
+        "referrals_invited": created(Member, Member.referrer_id.is_not(None)),
+        "referrals_qualified": created(ReferralReward),
+        "activity_tasks": created(ActivityCompletion),
+    }
+
+
+def _split(merchant: Merchant, period: Period) -> tuple[tuple | None, Period | None]:
+    """Closed days already rolled up (first, last) and the period that must be read live."""
+    through = rollup.rolled_through(merchant.id)
+    if through is None or through < period.start:
+        return None, period
+    last = min(through, period.end)
+    if last == period.end:
+        return (period.start, last), None
+    return (period.start, last), local_range(merchant.timezone, last + timedelta(days=1),
+                                             period.end)
+
+
+def _rolled_movements(merchant: Merchant, rolled) -> tuple[int, int, int]:
+    if rolled is None:
+        return 0, 0, 0
+    row = db.session.execute(select(
+        func.coalesce(func.sum(DailyPoints.issued), 0),
+        func.coalesce(func.sum(DailyPoints.redeemed), 0),
+        func.coalesce(func.sum(DailyPoints.expired), 0))
+        .where(DailyPoints.merchant_id == merchant.id,
+               DailyPoints.day.between(*rolled))).one()
+    return tuple(int(v) for v in row)
+
+
+def _live_movements(merchant: Merchant, live: Period | None) -> tuple[int, int, int]:
+    if live is None:
+        return 0, 0, 0
+    row = db.session.execute(select(*rollup.movement_columns())
+                             .where(rollup.entries_in(merchant.id, live))).one()
+    return tuple(int(v or 0) for v in row)
+
+
+def _active_members(merchant: Merchant, rolled, live: Period | None) -> int:
+    parts = []
+    if rolled is not None:
+        parts.append(select(DailyActive.member_id).where(
+            DailyActive.merchant_id == merchant.id, DailyActive.day.between(*rolled)))
+    if live is not None:
+        parts.append(rollup.active_in(merchant.id, live))
+    members = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return _count(select(func.count(func.distinct(members.c.member_id))))
+
+
+def _count(query) -> int:
+    return int(db.session.execute(query).scalar() or 0)
+
+
+def tier_distribution(merchant: Merchant) -> dict:
+    """Members per tier code (every configured tier listed, zero included)."""
+    counts = dict(db.session.execute(
+        select(Member.tier_code, func.count(Member.id))
+        .where(Member.merchant_id == merchant.id, Member.anonymized_at.is_(None))
+        .group_by(Member.tier_code)).all())
+    return {t["code"]: int(counts.get(t["code"], 0)) for t in merchant.rules["tiers"]}
+
+
+def timeseries(merchant: Merchant, start: date | None, end: date | None,
+               bucket: str) -> list[dict]:
+    """Issued/redeemed/expired per local day, week or month (hours rolled up in Python)."""
+    period = local_range(merchant.timezone, start, end)
+    hour = hour_bucket(LedgerEntry.created_at, db.engine.dialect.name)
+    rows = db.session.execute(
+        select(hour, *rollup.movement_columns())
+        .where(LedgerEntry.merchant_id == merchant.id, LedgerEntry.created_at >= period.since,
+               LedgerEntry.created_at < period.until)
+        .group_by(hour)).all()
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for moment, *values in rows:
+        slot = totals[bucket_start(as_utc(moment), merchant.timezone, bucket)]
+        for i, value in enumerate(values):
+            slot[i] += int(value or 0)
+    return [{"period": period.isoformat(), "issued": v[0], "redeemed": v[1], "expired": v[2]}
+            for period, v in sorted(totals.items())]
+
+
+def churn(merchant: Merchant, idle_days: int) -> list[dict]:
+    """Members with no ledger activity (or none at all) for more than `idle_days`."""
+    cutoff = now() - timedelta(days=idle_days)
+    last = (select(LedgerEntry.member_id, func.max(LedgerEntry.created_at).label("last_at"))
+            .where(LedgerEntry.merchant_id == merchant.id,
+                   LedgerEntry.reason_code.notin_(("expiry", "signup")))
+            .group_by(LedgerEntry.member_id).subquery())
+    rows = db.session.execute(
+        select(Member, last.c.last_at, PointsAccount.balance)
+        .join(PointsAccount, PointsAccount.member_id == Member.id)
+        .outerjoin(last, last.c.member_id == Member.id)
+        .where(Member.merchant_id == merchant.id, Member.anonymized_at.is_(None),
+               func.coalesce(last.c.last_at, Member.created_at) < cutoff)
+        .order_by(func.coalesce(last.c.last_at, Member.created_at)).limit(1000)).all()
+    return [{"member_id": m.id, "card_no": m.card_no, "nickname": m.nickname,
+             "last_activity_at": as_utc(last_at or m.created_at).isoformat(),
+             "balance": balance} for m, last_at, balance in rows]
+
+
+def expiring(merchant: Merchant, within_days: int) -> list[dict]:
+    """Members whose points expire within `within_days`, soonest first."""
+    moment = now()
+    rows = db.session.execute(
+        select(Member.id, Member.card_no, Member.nickname, func.sum(Lot.remaining),
+               func.min(Lot.expires_at))
+        .join(PointsAccount, PointsAccount.id == Lot.account_id)
+        .join(Member, Member.id == PointsAccount.member_id)
+        .where(Lot.merchant_id == merchant.id, Lot.remaining > 0, Lot.expired_at.is_(None),
+               Lot.expires_at > moment, Lot.expires_at <= moment + timedelta(days=within_days))
+        .group_by(Member.id, Member.card_no, Member.nickname)
+        .order_by(func.min(Lot.expires_at)).limit(1000)).all()
+    return [{"member_id": r[0], "card_no": r[1], "nickname": r[2], "points": int(r[3]),
+             "first_expiry_at": as_utc(r[4]).isoformat()} for r in rows]
+
+
+def repurchase(merchant: Merchant) -> dict:
+    """Members with two or more purchases in the last 12 months, over members who bought."""
+    since = now() - timedelta(days=365)
+    per_member = (select(PosOrder.member_id, func.count(PosOrder.id).label("n"))
+                  .where(PosOrder.merchant_id == merchant.id, PosOrder.paid_at >= since)
+                  .group_by(PosOrder.member_id).subquery())
+    buyers, repeaters = db.session.execute(select(
+        func.count(per_member.c.member_id),
+        func.coalesce(func.sum(case((per_member.c.n >= 2, 1), else_=0)), 0))).one()
+    return {"buyers": int(buyers), "repeat_buyers": int(repeaters),
+            "repurchase_rate": round(int(repeaters) / int(buyers), 4) if buyers else 0.0}
+
+
+def top_items(merchant: Merchant, start: date | None, end: date | None,
+              limit: int) -> list[dict]:
+    """Items by units sold in paid (not cancelled or refunded) mall orders of the period."""
+    period = local_range(merchant.timezone, start, end)
+    rows = db.session.execute(
+        select(Item.id, Item.title, Item.type, func.sum(Order.quantity),
+               func.sum(Order.points), func.sum(Order.cash_fen), func.count(Order.id))
+        .join(Item, Item.id == Order.item_id)
+        .where(Order.merchant_id == merchant.id, Order.status.in_(SOLD),
+               Order.paid_at >= period.since, Order.paid_at < period.until)
+        .group_by(Item.id, Item.title, Item.type)
+        .order_by(func.sum(Order.quantity).desc(), Item.id).limit(limit)).all()
+    return [{"item_id": r[0], "title": r[1], "type": r[2], "units": int(r[3]),
+             "points": int(r[4]), "cash_fen": int(r[5]), "orders": int(r[6])} for r in rows]

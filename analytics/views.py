@@ -1,0 +1,168 @@
+"""GET /api/v1/admin/analytics/* (owner, manager): JSON, and the same as *.csv."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from analytics import service
+from analytics.reports import metric_rows, summary_rows, to_csv
+from analytics.schemas import (
+    ChurnArgs,
+    ChurnReportSchema,
+    EngagementSchema,
+    ExpiringArgs,
+    ExpiringReportSchema,
+    PeriodArgs,
+    RepurchaseSchema,
+    SeriesArgs,
+    SeriesSchema,
+    SummarySchema,
+    TopItemsArgs,
+    TopItemsReportSchema,
+)
+from auth.tokens import staff_required
+from core import merchants
+
+blp = Blueprint("analytics", __name__, url_prefix="/api/v1/admin/analytics",
+                description="Points issued/redeemed/expired, liability, members (JSON and CSV).")
+MANAGERS = ("owner", "manager")
+
+
+def _merchant():
+    return merchants.get(g.merchant_id)
+
+
+def _summary(args):
+    return service.summary(_merchant(), args["from_"], args["to"])
+
+
+def _series(args):
+    return {"items": service.timeseries(_merchant(), args["from_"], args["to"], args["bucket"])}
+
+
+@blp.get("/summary")
+@staff_required(*MANAGERS)
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, SummarySchema)
+def get_summary(args):
+    """Issued, redeemed, expired, redemption rate, liability, new/active members, tiers."""
+    return _summary(args)
+
+
+@blp.get("/summary.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_summary_csv(args):
+    """The summary as CSV (metric, value)."""
+    return to_csv(summary_rows(_summary(args)), "summary.csv")
+
+
+@blp.get("/engagement")
+@staff_required(*MANAGERS)
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, EngagementSchema)
+def get_engagement(args):
+    """Check-ins, shares and visits, referrals and activity tasks of the period."""
+    return service.engagement(_merchant(), args["from_"], args["to"])
+
+
+@blp.get("/engagement.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_engagement_csv(args):
+    """The engagement figures as CSV (metric, value)."""
+    return to_csv(metric_rows(service.engagement(_merchant(), args["from_"], args["to"])),
+                  "engagement.csv")
+
+
+@blp.get("/timeseries")
+@staff_required(*MANAGERS)
+@blp.arguments(SeriesArgs, location="query")
+@blp.response(200, SeriesSchema)
+def get_timeseries(args):
+    """Issued/redeemed/expired per local day, week or month."""
+    return _series(args)
+
+
+@blp.get("/timeseries.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(SeriesArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_timeseries_csv(args):
+    """The time series as CSV."""
+    return to_csv(_series(args)["items"], "timeseries.csv")
+
+
+@blp.get("/churn")
+@staff_required(*MANAGERS)
+@blp.arguments(ChurnArgs, location="query")
+@blp.response(200, ChurnReportSchema)
+def get_churn(args):
+    """Members idle for more than `idle_days` (churn warning)."""
+    return {"items": service.churn(_merchant(), args["idle_days"])}
+
+
+@blp.get("/churn.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(ChurnArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_churn_csv(args):
+    """The churn warning list as CSV."""
+    return to_csv(service.churn(_merchant(), args["idle_days"]), "churn.csv")
+
+
+@blp.get("/expiring")
+@staff_required(*MANAGERS)
+@blp.arguments(ExpiringArgs, location="query")
+@blp.response(200, ExpiringReportSchema)
+def get_expiring(args):
+    """Members whose points expire within `within_days`."""
+    return {"items": service.expiring(_merchant(), args["within_days"])}
+
+
+@blp.get("/expiring.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(ExpiringArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_expiring_csv(args):
+    """Members with points expiring soon, as CSV."""
+    return to_csv(service.expiring(_merchant(), args["within_days"]), "expiring.csv")
+
+
+@blp.get("/repurchase")
+@staff_required(*MANAGERS)
+@blp.response(200, RepurchaseSchema)
+def get_repurchase():
+    """Members with two or more purchases in 12 months, over all buyers."""
+    return service.repurchase(_merchant())
+
+
+@blp.get("/repurchase.csv")
+@staff_required(*MANAGERS)
+@blp.response(200, content_type="text/csv")
+def get_repurchase_csv():
+    """The repurchase rate as CSV."""
+    return to_csv([service.repurchase(_merchant())], "repurchase.csv")
+
+
+def _top_items(args):
+    return service.top_items(_merchant(), args["from_"], args["to"], args["limit"])
+
+
+@blp.get("/items")
+@staff_required(*MANAGERS)
+@blp.arguments(TopItemsArgs, location="query")
+@blp.response(200, TopItemsReportSchema)
+def get_top_items(args):
+    """Top mall items of the period by units sold (paid, not cancelled or refunded)."""
+    return {"items": _top_items(args)}
+
+
+@blp.get("/items.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(TopItemsArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def get_top_items_csv(args):
+    """Top items as CSV."""
+    return to_csv(_top_items(args), "top-items.csv")

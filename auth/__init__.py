@@ -1,0 +1,1 @@
+"""Staff accounts, WeChat member login, JWTs and the guards on every endpoint."""

@@ -1,0 +1,138 @@
+"""JWT issue, rotation and revocation, and the guards that views use.
+
+Tokens carry `mid` (merchant id), `kind` (member|staff) and, for staff, `role`.
+Revoked and rotated tokens go to a Redis denylist keyed by jti until they would expire.
+"""
+
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import g
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    verify_jwt_in_request,
+)
+
+from auth.models import ROLES, Staff
+from core import keys
+from core.api import document_errors
+from core.errors import Forbidden, Unauthorized, error_response
+from core.extensions import db, jwt, rds
+from loyalty.models import Member
+
+BEARER = [{"bearerAuth": []}]
+
+
+def issue_pair(kind: str, subject_id: int, merchant_id: int, role: str | None = None) -> dict:
+    """A fresh access token and refresh token for one subject."""
+    claims = {"mid": merchant_id, "kind": kind, "role": role}
+    identity = str(subject_id)
+    return {"access_token": create_access_token(identity, additional_claims=claims),
+            "refresh_token": create_refresh_token(identity, additional_claims=claims)}
+
+
+def revoke(claims: dict) -> bool:
+    """Deny a token until it expires; False when it was already revoked."""
+    ttl = int(claims["exp"] - datetime.now(UTC).timestamp()) + 1
+    key = keys.token_denied(claims["mid"], claims["jti"])
+    return bool(rds.set(key, "1", ex=max(ttl, 1), nx=True))
+
+
+def rotate_refresh() -> dict:
+    """Exchange the presented refresh token for a new pair, exactly once."""
+    claims = get_jwt()
+    if not revoke(claims):
+        raise Unauthorized("This refresh token was already used.")
+    return issue_pair(claims["kind"], int(claims["sub"]), claims["mid"], claims.get("role"))
+
+
+def _document(wrapper, subject: str, roles=()):
+    """Publish who may call the operation: bearer auth, plus x-subject and x-roles."""
+    apidoc = getattr(wrapper, "_apidoc", {})
+    apidoc.setdefault("manual_doc", {}).update(
+        {"security": BEARER, "x-subject": subject, **({"x-roles": list(roles)} if roles else {})})
+    wrapper._apidoc = apidoc
+    return document_errors(wrapper, 401, 403, 503)  # 503: the token denylist is in Redis
+
+
+def member_token_required(view):
+    """Allow only a member's token, without loading the member: sets g.member_id,
+    g.merchant_id and g.subject. For paths that must be able to answer from Redis alone;
+    the view calls `current_member()` before it reads or changes anything of the member."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        claims = _verified_claims()
+        if claims.get("kind") != "member":
+            raise Forbidden("Members only.")
+        g.member_id, g.merchant_id = int(claims["sub"]), claims["mid"]
+        g.subject = f"member:{g.member_id}"
+        return view(*args, **kwargs)
+
+    return _document(wrapper, "member")
+
+
+def member_required(view):
+    """Allow only a logged-in member; sets g.member too."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.member = current_member()
+        return view(*args, **kwargs)
+
+    return member_token_required(wrapper)
+
+
+def current_member() -> Member:
+    """The member of the token, if it still exists in the token's merchant."""
+    member = db.session.get(Member, g.member_id)
+    if member is None or member.merchant_id != g.merchant_id or member.anonymized_at:
+        raise Unauthorized("Unknown member.")
+    return member
+
+
+def staff_required(*roles: str):
+    """Allow only staff of the given roles (any role when none given); sets g.staff."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            claims = _verified_claims()
+            if claims.get("kind") != "staff":
+                raise Forbidden("Staff only.")
+            staff = db.session.get(Staff, int(claims["sub"]))
+            if staff is None or not staff.active or staff.merchant_id != claims["mid"]:
+                raise Unauthorized("Unknown staff account.")
+            if roles and staff.role not in roles:
+                raise Forbidden(f"Requires one of the roles: {', '.join(roles)}.")
+            g.staff, g.merchant_id, g.subject = staff, staff.merchant_id, f"staff:{staff.id}"
+            return view(*args, **kwargs)
+
+        return _document(wrapper, "staff", roles or ROLES)
+
+    return decorator
+
+
+def _verified_claims() -> dict:
+    verify_jwt_in_request()
+    return get_jwt()
+
+
+def register_jwt_callbacks():
+    """Contract-format 401s for every token problem, and the denylist lookup."""
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header, payload):
+        return bool(rds.exists(keys.token_denied(payload.get("mid", 0), payload["jti"])))
+
+    def unauthorized(message):
+        return error_response(401, "UNAUTHORIZED", message)
+
+    jwt.unauthorized_loader(lambda reason: unauthorized(f"Missing token: {reason}"))
+    jwt.invalid_token_loader(lambda reason: unauthorized(f"Invalid token: {reason}"))
+    jwt.expired_token_loader(lambda _h, _p: unauthorized("Token has expired."))
+    jwt.revoked_token_loader(lambda _h, _p: unauthorized("Token has been revoked."))
+    jwt.needs_fresh_token_loader(lambda _h, _p: unauthorized("Fresh token required."))
+    jwt.user_lookup_error_loader(lambda _h, _p: unauthorized("Unknown subject."))

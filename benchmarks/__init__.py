@@ -1,0 +1,1 @@
+"""`python -m benchmarks`: load scenarios against gunicorn + PostgreSQL + Redis, with wrk."""

@@ -1,0 +1,1 @@
+"""Platform pieces shared by every domain: configuration, extensions, errors, tenancy."""

@@ -1,0 +1,1 @@
+"""Engagement: daily check-in, share rewards, referrals and activity tasks."""

@@ -1,0 +1,1 @@
+"""Members, the points ledger, rules, tiers, support and POS earning."""

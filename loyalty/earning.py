@@ -1,0 +1,149 @@
+"""Points from purchases reported by store systems, and claw-backs on their refunds."""
+
+import math
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import events, merchants
+from core.clock import local_date
+from core.errors import Conflict, NotFound
+from core.extensions import db
+from core.models import Merchant
+from loyalty import campaigns, ledger, members, tiers
+from loyalty import rules as pure
+from loyalty.models import Member, PosOrder, PosRefund
+
+
+def multiplier_for(merchant: Merchant, member: Member, at: datetime,
+                   category: str | None) -> Decimal:
+    """The best single multiplier: tier, birthday month or an active campaign."""
+    tier = tiers.tier_of(member, merchant.rules["tiers"])
+    candidates = [tier["multiplier"]]
+    birthday = member.birthday
+    if birthday and local_date(at, merchant.timezone).month == birthday.month:
+        candidates.append(tier["birthday_multiplier"])
+    candidates += campaigns.active_multipliers(merchant.id, at, member.tier_code, category)
+    return pure.best_multiplier(*candidates)
+
+
+def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_fen: int,
+                    paid_at: datetime, store_id: int | None = None,
+                    category: str | None = None) -> dict:
+    """Credit a paid order once per order_no; a repeat returns the first answer."""
+    existing = _order(merchant.id, order_no)
+    if existing is not None:
+        return _purchase_answer(existing)
+    buyer = members.find(merchant.id, **member)
+    members.ensure_active(buyer)
+    merchants.store_of(merchant.id, store_id)
+    try:
+        order = _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category)
+        answer = _purchase_answer(order)
+        db.session.commit()
+        return answer
+    except IntegrityError:
+        # The same order_no committed first in a concurrent request: answer as it did.
+        db.session.rollback()
+        return _purchase_answer(_order(merchant.id, order_no))
+
+
+def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category):
+    first = db.session.execute(select(PosOrder.id).where(
+        PosOrder.member_id == buyer.id).limit(1)).first() is None
+    points = pure.earn_points(amount_fen, merchant.rules["earning"]["points_per_yuan"],
+                              multiplier_for(merchant, buyer, paid_at, category))
+    order = PosOrder(merchant_id=merchant.id, order_no=order_no, member_id=buyer.id,
+                     amount_fen=amount_fen, paid_at=paid_at, store_id=store_id,
+                     category=category, points_earned=points, balance_after=0)
+    db.session.add(order)
+    db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
+    tiers.add_growth(buyer, amount_fen // 100, "purchase")
+    # The account lock is taken last, so a hot member's critical section stays short.
+    if points > 0:
+        entry = ledger.post(merchant_id=merchant.id, member_id=buyer.id, amount=points,
+                            type="earn", reason="purchase", ref=ledger.Ref("pos_order", order_no),
+                            idempotency_key=f"pos:{order_no}")
+        order.entry_id, order.balance_after = entry.id, entry.balance_after
+    else:
+        order.balance_after = ledger.balance(merchant.id, buyer.id)
+    if first and amount_fen > 0:
+        events.publish(events.FIRST_PURCHASE, member=buyer, source=f"pos:{order_no}")
+    return order
+
+
+def _order(merchant_id: int, order_no: str, *, lock: bool = False) -> PosOrder | None:
+    query = select(PosOrder).where(PosOrder.merchant_id == merchant_id,
+                                   PosOrder.order_no == order_no)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _purchase_answer(order: PosOrder) -> dict:
+    return {"order_no": order.order_no, "member_id": order.member_id,
+            "points_earned": order.points_earned, "balance": order.balance_after}
+
+
+def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
+                  amount_fen: int) -> dict:
+    """Claw back points in proportion to the refunded amount, once per refund_no."""
+    order = _order(merchant.id, order_no, lock=True)
+    if order is None:
+        raise NotFound("Unknown order_no.")
+    existing = _refund(merchant.id, refund_no)
+    if existing is not None:
+        return _refund_answer(existing, order)
+    if order.refunded_fen + amount_fen > order.amount_fen:
+        raise Conflict("The refunds would exceed the order amount.",
+                       details={"refundable_fen": order.amount_fen - order.refunded_fen})
+    try:
+        refund = _claw_back(merchant, order, refund_no, amount_fen)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        refund = _refund(merchant.id, refund_no)
+    return _refund_answer(refund, order)
+
+
+def _claw_back(merchant, order, refund_no, amount_fen) -> PosRefund:
+    refunded = order.refunded_fen + amount_fen
+    # Cumulative rounding: the sum of claw-backs never drifts from the order's points.
+    claw = math.floor(order.points_earned * refunded / order.amount_fen) - order.points_clawed
+    refund = PosRefund(merchant_id=merchant.id, refund_no=refund_no, order_id=order.id,
+                       amount_fen=amount_fen, points_clawed=0, debt_added=0, balance_after=0)
+    db.session.add(refund)
+    db.session.flush()
+    account = ledger.lock_account(merchant.id, order.member_id)
+    debt_before = account.debt
+    if claw > 0:
+        entry = ledger.post(merchant_id=merchant.id, member_id=order.member_id, amount=-claw,
+                            type="clawback", reason="purchase_refund",
+                            ref=ledger.Ref("pos_refund", refund_no),
+                            idempotency_key=f"pos-refund:{refund_no}",
+                            prefer_lot_id=ledger.lot_of(order.entry_id),
+                            on_shortfall=_shortfall_policy(merchant))
+        refund.points_clawed = -entry.amount
+        refund.flagged = -entry.amount < claw and _shortfall_policy(merchant) == "forgive"
+    order.refunded_fen, order.points_clawed = refunded, order.points_clawed + claw
+    refund.debt_added = account.debt - debt_before
+    refund.balance_after = account.balance
+    return refund
+
+
+def _shortfall_policy(merchant: Merchant) -> str:
+    return "debt" if merchant.rules["refund_shortfall"] == "debt" else "forgive"
+
+
+def _refund(merchant_id: int, refund_no: str) -> PosRefund | None:
+    return db.session.execute(select(PosRefund).where(
+        PosRefund.merchant_id == merchant_id, PosRefund.refund_no == refund_no)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _refund_answer(refund: PosRefund, order: PosOrder) -> dict:
+    return {"order_no": order.order_no, "refund_no": refund.refund_no,
+            "points_clawed": refund.points_clawed, "debt_added": refund.debt_added,
+            "flagged": refund.flagged, "balance": refund.balance_after}

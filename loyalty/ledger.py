@@ -1,0 +1,184 @@
+"""The points ledger: `post` is the only function that changes a balance.
+
+Every feature (POS, sign-up, check-in, sharing, referrals, mall, support, expiry) calls
+`post`. It runs inside the caller's transaction (services commit once), locks the account
+row first (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE), and
+keeps balance = Σ entries = Σ live lots.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.clock import add_months, now
+from core.errors import InsufficientPoints
+from core.extensions import db
+from core.models import Merchant
+from loyalty.models import LedgerEntry, Lot, LotConsumption, PointsAccount
+
+LIFETIME_EARNED = {"earn", "adjust"}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What caused an entry (an order, a check-in, a referral…)."""
+
+    type: str
+    id: str
+
+
+def lock_account(merchant_id: int, member_id: int) -> PointsAccount:
+    """Load and lock one account for the rest of the transaction."""
+    query = (select(PointsAccount)
+             .where(PointsAccount.merchant_id == merchant_id,
+                    PointsAccount.member_id == member_id)
+             .with_for_update()
+             .execution_options(populate_existing=True))
+    return db.session.execute(query).scalar_one()
+
+
+def balance(merchant_id: int, member_id: int) -> int:
+    """The member's balance as this transaction sees it (no lock)."""
+    return db.session.execute(select(PointsAccount.balance).where(
+        PointsAccount.merchant_id == merchant_id,
+        PointsAccount.member_id == member_id)).scalar_one()
+
+
+def find_by_key(merchant_id: int, idempotency_key: str) -> LedgerEntry | None:
+    """The entry already posted under this idempotency key, if any."""
+    return db.session.execute(select(LedgerEntry).where(
+        LedgerEntry.merchant_id == merchant_id,
+        LedgerEntry.idempotency_key == idempotency_key)).scalar_one_or_none()
+
+
+def post(*, merchant_id: int, member_id: int, amount: int, type: str, reason: str,
+         ref: Ref | None = None, operator_id: int | None = None, note: str | None = None,
+         idempotency_key: str | None = None, restore: LedgerEntry | None = None,
+         prefer_lot_id: int | None = None, on_shortfall: str = "raise",
+         reverses_id: int | None = None) -> LedgerEntry:
+    """Post one entry and move lots to match; a repeated idempotency key changes nothing.
+
+    Credits open a new lot, or with `restore` give back exactly the live lots that entry
+    took. Debits consume lots first-to-expire (`prefer_lot_id` first). When lots run out,
+    `on_shortfall` decides: "raise" InsufficientPoints, "debt" takes what is there and
+    records the rest as debt that later credits repay first, "forgive" takes what is there.
+    """
+    account = lock_account(merchant_id, member_id)
+    if idempotency_key and (existing := find_by_key(merchant_id, idempotency_key)):
+        return existing
+    fields = _fields(type, reason, ref, operator_id=operator_id, note=note,
+                     idempotency_key=idempotency_key, reverses_id=reverses_id)
+    if restore is not None:
+        return _give_back(account, restore, fields)
+    if amount > 0:
+        return _credit(account, amount, fields)
+    return _debit(account, -amount, fields, prefer_lot_id=prefer_lot_id, on_shortfall=on_shortfall)
+
+
+def _fields(type: str, reason: str, ref: Ref | None, **rest) -> dict:
+    return {"type": type, "reason_code": reason, "ref_type": ref.type if ref else None,
+            "ref_id": ref.id if ref else None, "operator_id": None, "note": None,
+            "idempotency_key": None, "reverses_id": None, **rest}
+
+
+def _append(account: PointsAccount, amount: int, fields: dict) -> LedgerEntry:
+    account.balance += amount
+    if fields["type"] in LIFETIME_EARNED and amount > 0:
+        account.lifetime_earned += amount
+    elif fields["type"] in ("redeem", "refund"):
+        account.lifetime_redeemed -= amount
+    entry = LedgerEntry(merchant_id=account.merchant_id, account_id=account.id,
+                        member_id=account.member_id, amount=amount,
+                        balance_after=account.balance, created_at=now(), **fields)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _credit(account: PointsAccount, amount: int, fields: dict) -> LedgerEntry:
+    entry = _append(account, amount, fields)
+    moment = entry.created_at
+    db.session.add(Lot(merchant_id=account.merchant_id, account_id=account.id,
+                       entry_id=entry.id, amount=amount, remaining=amount, earned_at=moment,
+                       expires_at=_expiry(account.merchant_id, moment)))
+    db.session.flush()
+    if account.debt:
+        _repay_debt(account, entry)
+    return entry
+
+
+def _repay_debt(account: PointsAccount, credit: LedgerEntry) -> None:
+    repay = min(account.debt, account.balance)
+    account.debt -= repay
+    _debit(account, repay, _fields("debt_repay", "debt_repayment", Ref("entry", str(credit.id))))
+
+
+def _expiry(merchant_id: int, earned_at: datetime) -> datetime:
+    months = db.session.get(Merchant, merchant_id).rules["expiry"]["months"]
+    return add_months(earned_at, months)
+
+
+def _debit(account, need: int, fields: dict, *, prefer_lot_id=None, on_shortfall="raise"):
+    lots = _live_lots(account.id, prefer_lot_id)
+    available = sum(lot.remaining for lot in lots)
+    if available < need and on_shortfall == "raise":
+        raise InsufficientPoints(details={"balance": account.balance, "required": need})
+    taken = min(available, need)
+    if on_shortfall == "debt":
+        account.debt += need - taken
+    entry = _append(account, -taken, fields)
+    _take(entry, lots, taken)
+    return entry
+
+
+def _take(entry: LedgerEntry, lots: list[Lot], amount: int) -> None:
+    for lot in lots:
+        if amount == 0:
+            break
+        part = min(lot.remaining, amount)
+        lot.remaining -= part
+        amount -= part
+        db.session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount=part))
+    db.session.flush()
+
+
+def _live_lots(account_id: int, prefer_lot_id: int | None) -> list[Lot]:
+    lots = db.session.execute(
+        select(Lot).where(Lot.account_id == account_id, Lot.remaining > 0,
+                          Lot.expired_at.is_(None))
+        .order_by(Lot.expires_at, Lot.id)
+        .execution_options(populate_existing=True)).scalars().all()
+    return sorted(lots, key=lambda lot: lot.id != prefer_lot_id)
+
+
+def _give_back(account: PointsAccount, original: LedgerEntry, fields: dict) -> LedgerEntry:
+    """Return to each lot what `original` took from it; expired lots stay expired."""
+    rows = db.session.execute(
+        select(LotConsumption, Lot).join(Lot, Lot.id == LotConsumption.lot_id)
+        .where(LotConsumption.entry_id == original.id, LotConsumption.amount > 0)
+        .execution_options(populate_existing=True)).all()
+    moment = now()
+    live = [(taken, lot) for taken, lot in rows
+            if lot.expired_at is None and lot.expires_at > moment]
+    entry = _append(account, sum(taken.amount for taken, _ in live), fields)
+    for taken, lot in live:
+        lot.remaining += taken.amount
+        db.session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount=-taken.amount))
+    db.session.flush()
+    return entry
+
+
+def live_lots(account_id: int, moment: datetime) -> list[Lot]:
+    """An account's unexpired lots with points left, soonest expiry first."""
+    return db.session.execute(
+        select(Lot).where(Lot.account_id == account_id, Lot.remaining > 0,
+                          Lot.expired_at.is_(None), Lot.expires_at > moment)
+        .order_by(Lot.expires_at)).scalars().all()
+
+
+def lot_of(entry_id: int | None) -> int | None:
+    """The lot a credit entry opened (None for other entries)."""
+    if entry_id is None:
+        return None
+    return db.session.execute(select(Lot.id).where(Lot.entry_id == entry_id)).scalar()

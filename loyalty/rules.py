@@ -1,0 +1,178 @@
+"""A merchant's rules: defaults, validation, and the pure functions that apply them."""
+
+import copy
+import math
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.fields import DecimalString
+
+DEFAULT_RULES = {
+    "earning": {"points_per_yuan": "1.00"},
+    "signup_bonus": 100,
+    "checkin": {"ladder": [5, 5, 10, 10, 15, 15, 30]},
+    "share": {"points_per_visit": 10, "max_rewarded_visits_per_day": 5},
+    "referral": {"referrer_points": 200, "referee_points": 200, "on_first_mall_order": False},
+    "activities": [
+        {"code": "survey", "name": "问卷调查 Survey", "points": 50, "limit": 1, "period": "month"},
+        {"code": "skin_test", "name": "到店测肤 Skin test", "points": 30, "limit": 1,
+         "period": "month"},
+        {"code": "care_visit", "name": "术后回访 Care visit", "points": 20, "limit": 4,
+         "period": "month"},
+    ],
+    "expiry": {"months": 12, "notice_days": 30},
+    "tiers": [
+        {"code": "starlight", "name": "星耀 Starlight", "threshold": 0,
+         "multiplier": "1.00", "birthday_multiplier": "1.50"},
+        {"code": "platinum", "name": "铂金 Platinum", "threshold": 5000,
+         "multiplier": "1.20", "birthday_multiplier": "2.00"},
+        {"code": "diamond", "name": "钻石 Diamond", "threshold": 20000,
+         "multiplier": "1.50", "birthday_multiplier": "2.00"},
+    ],
+    "tier_downgrade": "none",
+    "approval_threshold": 1000,
+    "point_value_fen": 1,
+    "refund_shortfall": "debt",
+    "mall": {"monthly_redeem_cap": 0, "pay_timeout_minutes": 15, "voucher_valid_days": 90},
+    "notifications": {"expiry_template_id": "expiry-notice"},
+}
+
+Multiplier = DecimalString(minimum=0, maximum=20, required=True)
+Points = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 1_000_000))
+
+
+class EarningSchema(ma.Schema):
+    points_per_yuan = DecimalString(minimum=0, maximum=1000, required=True)
+
+
+class CheckinSchema(ma.Schema):
+    ladder = ma.fields.List(ma.fields.Integer(strict=True, validate=validate.Range(1, 10_000)),
+                            required=True, validate=validate.Length(1, 31))
+
+
+class ShareSchema(ma.Schema):
+    points_per_visit = Points
+    max_rewarded_visits_per_day = ma.fields.Integer(required=True, strict=True,
+                                                    validate=validate.Range(0, 1000))
+
+
+class ReferralSchema(ma.Schema):
+    referrer_points = Points
+    referee_points = Points
+    on_first_mall_order = ma.fields.Boolean(load_default=False)
+
+
+class ActivitySchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    points = Points
+    limit = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
+    period = ma.fields.String(required=True,
+                              validate=validate.OneOf(["day", "month", "year", "lifetime"]))
+
+
+class ExpirySchema(ma.Schema):
+    months = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 120))
+    notice_days = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
+
+
+class TierSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    threshold = ma.fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(0, 10**12))
+    multiplier = Multiplier
+    birthday_multiplier = Multiplier
+
+
+class MallRulesSchema(ma.Schema):
+    monthly_redeem_cap = ma.fields.Integer(required=True, strict=True,
+                                           validate=validate.Range(0, 10**9))
+    pay_timeout_minutes = ma.fields.Integer(required=True, strict=True,
+                                            validate=validate.Range(1, 24 * 60))
+    voucher_valid_days = ma.fields.Integer(required=True, strict=True,
+                                           validate=validate.Range(1, 3650))
+
+
+class NotificationsSchema(ma.Schema):
+    expiry_template_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
+
+
+def _section(schema):
+    return ma.fields.Nested(schema, required=True)
+
+
+class RulesSchema(ma.Schema):
+    """The whole rules document; PUT replaces it."""
+
+    earning = _section(EarningSchema)
+    signup_bonus = Points
+    checkin = _section(CheckinSchema)
+    share = _section(ShareSchema)
+    referral = _section(ReferralSchema)
+    activities = ma.fields.List(ma.fields.Nested(ActivitySchema), required=True,
+                                validate=validate.Length(0, 50))
+    expiry = _section(ExpirySchema)
+    tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True,
+                           validate=validate.Length(1, 10))
+    tier_downgrade = ma.fields.String(required=True,
+                                      validate=validate.OneOf(["none", "rolling_12_months"]))
+    approval_threshold = ma.fields.Integer(required=True, strict=True,
+                                           validate=validate.Range(0, 10**9))
+    point_value_fen = ma.fields.Integer(required=True, strict=True,
+                                        validate=validate.Range(0, 10_000))
+    refund_shortfall = ma.fields.String(required=True, validate=validate.OneOf(["debt", "flag"]))
+    mall = _section(MallRulesSchema)
+    notifications = _section(NotificationsSchema)
+
+    @ma.validates_schema
+    def _tiers_are_a_ladder(self, data, **_kwargs):
+        tiers = data.get("tiers") or []
+        thresholds = [t["threshold"] for t in tiers]
+        if tiers and (thresholds[0] != 0 or thresholds != sorted(set(thresholds))):
+            raise ma.ValidationError(
+                "thresholds must start at 0 and strictly increase", "tiers")
+        if len({t["code"] for t in tiers}) != len(tiers):
+            raise ma.ValidationError("tier codes must be unique", "tiers")
+        codes = [a["code"] for a in data.get("activities") or []]
+        if len(set(codes)) != len(codes):
+            raise ma.ValidationError("activity codes must be unique", "activities")
+
+
+def default_rules() -> dict:
+    """A fresh copy of the default rules."""
+    return copy.deepcopy(DEFAULT_RULES)
+
+
+def as_document(rules: dict) -> dict:
+    """Loaded rules as the JSON document that is stored and returned."""
+    return RulesSchema().dump(rules)
+
+
+def tier_for(growth_value: int, tiers: list[dict]) -> dict:
+    """The highest tier whose threshold the growth value reaches."""
+    reached = [t for t in tiers if t["threshold"] <= growth_value]
+    return max(reached, key=lambda t: t["threshold"]) if reached else tiers[0]
+
+
+def next_tier(growth_value: int, tiers: list[dict]) -> dict | None:
+    """The next tier up and how much growth it still needs, or None at the top."""
+    above = sorted((t for t in tiers if t["threshold"] > growth_value),
+                   key=lambda t: t["threshold"])
+    if not above:
+        return None
+    return {"code": above[0]["code"], "name": above[0]["name"],
+            "growth_needed": above[0]["threshold"] - growth_value}
+
+
+def earn_points(amount_fen: int, points_per_yuan, multiplier) -> int:
+    """floor(yuan × rate × multiplier), computed exactly."""
+    exact = Decimal(amount_fen) * Decimal(points_per_yuan) * Decimal(multiplier) / 100
+    return math.floor(exact)
+
+
+def best_multiplier(*candidates) -> Decimal:
+    """The single best multiplier applies, never their product."""
+    return max((Decimal(c) for c in candidates), default=Decimal(1))

@@ -1,0 +1,60 @@
+"""Growth value (成长值) and tiers: immediate upgrades, scheduled re-evaluation."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.clock import now
+from core.extensions import db
+from core.models import Merchant
+from loyalty import rules as pure
+from loyalty.models import GrowthEvent, Member
+
+
+def add_growth(member: Member, amount: int, source: str) -> None:
+    """Grow a member's growth value and upgrade their tier at once (never down here)."""
+    if amount <= 0:
+        return
+    db.session.add(GrowthEvent(merchant_id=member.merchant_id, member_id=member.id,
+                               amount=amount, source=source, created_at=now()))
+    member.growth_value += amount
+    tiers = db.session.get(Merchant, member.merchant_id).rules["tiers"]
+    reached = pure.tier_for(member.growth_value, tiers)
+    if _rank(reached["code"], tiers) > _rank(member.tier_code, tiers):
+        member.tier_code = reached["code"]
+
+
+def tier_of(member: Member, tiers: list[dict]) -> dict:
+    """The member's tier definition (the entry tier if the code is no longer configured)."""
+    return next((t for t in tiers if t["code"] == member.tier_code), tiers[0])
+
+
+def reaches(member: Member, code: str, tiers: list[dict]) -> bool:
+    """Whether the member's tier is `code` or above it."""
+    return _rank(member.tier_code, tiers) >= _rank(code, tiers)
+
+
+def _rank(code: str, tiers: list[dict]) -> int:
+    ordered = sorted(tiers, key=lambda t: t["threshold"])
+    return next((i for i, t in enumerate(ordered) if t["code"] == code), -1)
+
+
+def evaluate(merchant: Merchant) -> dict:
+    """Re-evaluate every member's tier; with rolling_12_months, growth older than a year lapses."""
+    tiers = merchant.rules["tiers"]
+    rolling = merchant.rules["tier_downgrade"] == "rolling_12_months"
+    since = now() - timedelta(days=365)
+    recent = dict(db.session.execute(
+        select(GrowthEvent.member_id, func.sum(GrowthEvent.amount))
+        .where(GrowthEvent.merchant_id == merchant.id, GrowthEvent.created_at >= since)
+        .group_by(GrowthEvent.member_id)).all())
+    changed = 0
+    for member in db.session.execute(select(Member).where(
+            Member.merchant_id == merchant.id)).scalars():
+        if rolling:
+            member.growth_value = int(recent.get(member.id, 0))
+        code = pure.tier_for(member.growth_value, tiers)["code"]
+        if code != member.tier_code:
+            member.tier_code, changed = code, changed + 1
+    db.session.commit()
+    return {"merchant_id": merchant.id, "changed": changed}

@@ -1,0 +1,144 @@
+"""Request and response schemas of the mall endpoints."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.clock import now
+from core.pagination import ListArgs
+from mall import vouchers
+from mall.models import LIVE
+
+TYPES = ("goods", "service", "coupon")
+ITEM_STATUSES = ("draft", "on_sale", "off_sale")
+ORDER_STATUSES = (*LIVE, "cancelled", "refunded")
+
+
+def _limit():
+    return ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                             validate=validate.Range(1, 10_000),
+                             metadata={"description": "null: no limit"})
+
+
+def _optional_text(length: int):
+    return ma.fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=length))
+
+
+class ItemSchema(ma.Schema):
+    """A mall item as staff manage it; `stock` is the database stock (units not yet sold)."""
+
+    id = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(required=True, validate=validate.Length(1, 120))
+    type = ma.fields.String(required=True, validate=validate.OneOf(TYPES))
+    category = _optional_text(64)
+    points_price = ma.fields.Integer(required=True, strict=True,
+                                     validate=validate.Range(1, 10**9))
+    cash_price_fen = ma.fields.Integer(load_default=0, strict=True,
+                                       validate=validate.Range(0, 10**9))
+    stock = ma.fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10**7))
+    limit_per_order = _limit()
+    limit_per_member_day = _limit()
+    limit_per_member_total = _limit()
+    min_tier = _optional_text(32)
+    sale_starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    sale_ends_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    status = ma.fields.String(load_default="draft", validate=validate.OneOf(ITEM_STATUSES))
+    images = ma.fields.List(ma.fields.Url(validate=validate.Length(max=512)),
+                            load_default=list, validate=validate.Length(max=9))
+    description = _optional_text(5000)
+    created_at = ma.fields.DateTime(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+
+class MallItemSchema(ItemSchema):
+    """A mall item as a member sees it."""
+
+    stock_left = ma.fields.Integer(dump_only=True)
+    my_remaining_limit = ma.fields.Integer(dump_only=True, allow_none=True,
+                                           metadata={"description": "null: no limit"})
+
+
+class ItemListArgs(ListArgs):
+    status = ma.fields.String(load_default=None, validate=validate.OneOf(ITEM_STATUSES))
+
+
+class MallItemListArgs(ListArgs):
+    category = ma.fields.String(load_default=None, validate=validate.Length(max=64))
+    type = ma.fields.String(load_default=None, validate=validate.OneOf(TYPES))
+
+
+class StockChangeSchema(ma.Schema):
+    """Exactly one of `delta` (add or remove units) and `set` (the new stock)."""
+
+    delta = ma.fields.Integer(strict=True, validate=validate.Range(-10**7, 10**7))
+    target = ma.fields.Integer(data_key="set", strict=True, validate=validate.Range(0, 10**7))
+
+    @ma.validates_schema
+    def _exactly_one(self, data, **_kwargs):
+        if len(data) != 1:
+            raise ma.ValidationError("Give exactly one of delta and set.")
+
+
+class VoucherSchema(ma.Schema):
+    code = ma.fields.String()
+    qr_payload = ma.fields.Function(vouchers.qr_payload)
+    qr_image_url = ma.fields.Function(lambda v: f"/api/v1/me/vouchers/{v.code}/qr.png")
+    status = ma.fields.Function(lambda v: v.shown_status(now()),
+                                metadata={"enum": ["issued", "used", "expired", "void"]})
+    expires_at = ma.fields.DateTime()
+    used_at = ma.fields.DateTime(allow_none=True)
+    order_id = ma.fields.Integer()
+
+
+class OrderInSchema(ma.Schema):
+    item_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 2**53))
+    quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 99))
+    address = _optional_text(500)
+    store_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(1, 2**53))
+
+
+class OrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    order_no = ma.fields.String()
+    item_id = ma.fields.Integer()
+    item_title = ma.fields.String(attribute="item.title")
+    item_type = ma.fields.String(attribute="item.type")
+    quantity = ma.fields.Integer()
+    points = ma.fields.Integer()
+    cash_fen = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": list(ORDER_STATUSES)})
+    pay_deadline = ma.fields.DateTime(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    store_id = ma.fields.Integer(allow_none=True)
+    tracking_no = ma.fields.String(allow_none=True)
+    vouchers = ma.fields.List(ma.fields.Nested(VoucherSchema))
+    created_at = ma.fields.DateTime()
+    paid_at = ma.fields.DateTime(allow_none=True)
+    shipped_at = ma.fields.DateTime(allow_none=True)
+    completed_at = ma.fields.DateTime(allow_none=True)
+    cancelled_at = ma.fields.DateTime(allow_none=True)
+    refunded_at = ma.fields.DateTime(allow_none=True)
+
+
+class StaffOrderSchema(OrderSchema):
+    member_id = ma.fields.Integer()
+    payment_ref = ma.fields.String(allow_none=True)
+    refund_ref = ma.fields.String(allow_none=True)
+
+
+class OrderListArgs(ListArgs):
+    status = ma.fields.String(load_default=None, validate=validate.OneOf(ORDER_STATUSES))
+
+
+class StaffOrderListArgs(OrderListArgs):
+    member_id = ma.fields.Integer(load_default=None, validate=validate.Range(1, 2**53))
+
+
+class ShipInSchema(ma.Schema):
+    tracking_no = _optional_text(64)
+
+
+class RedeemInSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Length(12, 64),
+                            metadata={"description": "the code, or the scanned QR payload"})

@@ -1,0 +1,41 @@
+"""What a person does in the console and the member preview, as reusable steps."""
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.helpers import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def staff_login(page: Page, merchant: dict, staff: dict) -> None:
+    """Log a staff member in through the console's login form."""
+    page.goto("/console/")
+    form = page.locator("#login-form")
+    form.locator("[name=merchant_id]").fill(str(merchant["id"]))
+    form.locator("[name=username]").fill(staff["username"])
+    form.locator("[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#who")).to_contain_text(staff["username"])
+
+
+def member_login(page: Page, merchant: dict, openid: str) -> None:
+    """Log a member in to the preview (on a phone-sized screen) with a fake WeChat code."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/h5/?appid={merchant['appid']}&code=fake-{openid}")
+    page.locator("#member-login button[type=submit]").click()
+    expect(page.locator("#member-card")).to_be_visible()
+
+
+def menu(page: Page) -> list[str]:
+    """The console's menu entries, as their page names."""
+    expect(page.locator("#nav a").first).to_be_visible()
+    return [href.removeprefix("#/") for href in
+            page.locator("#nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page as a test artefact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
