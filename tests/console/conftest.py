@@ -13,12 +13,48 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
+class InFlight:
+    """WSGI middleware counting requests still being answered.
+
+    A closed browser context does not stop a request the server already took; the test's
+    cleanup must wait for it, or its TRUNCATE deadlocks with that request's reads."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            # Buffered, and closed here (Flask's teardown runs on close), so that the count
+            # covers the whole response, streamed bodies and the session's release included.
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout=30):
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.count == 0, timeout):
+                pytest.fail(f"{self.count} requests still running {timeout} s after the test")
+
+
 @pytest.fixture(scope="session")
-def live_url(app):
+def live_server(app):
     """The app on a free local port, one thread per request."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.port}"
+    in_flight.url = f"http://127.0.0.1:{server.port}"
+    yield in_flight
     server.shutdown()
 
 
@@ -34,9 +70,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_url):
+def page(browser, live_server):
     """A fresh browser profile (no stored session) whose scripts must not throw."""
-    context = browser.new_context(base_url=live_url, locale="zh-CN",
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", accept_downloads=True,
                                   viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -44,4 +80,5 @@ def page(browser, live_url):
     page.on("pageerror", lambda error: errors.append(error))
     yield page
     context.close()
+    live_server.wait_idle()
     assert not errors, f"script errors in the page: {errors}"
