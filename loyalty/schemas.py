@@ -176,6 +176,7 @@ class RulesVersionSchema(ma.Schema):
     version = ma.fields.Integer()
     rules = ma.fields.Dict()
     created_by = ma.fields.Integer(allow_none=True)
+    created_by_username = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
 
 

@@ -13,7 +13,8 @@ def test_rules_are_readable_by_staff_and_replaced_by_the_owner_with_versions(api
     assert replaced.status_code == 200, replaced.json
     assert replaced.json["version"] == 2
     versions = client.get("/api/v1/admin/rules/versions", headers=owner["headers"]).json
-    assert [v["version"] for v in versions["items"]] == [2, 1]
+    assert [(v["version"], v["created_by"], v["created_by_username"])
+            for v in versions["items"]] == [(2, owner["id"], owner["username"]), (1, None, None)]
 
 
 def test_a_bad_ladder_or_negative_rate_is_422_and_changes_nothing(api, client):

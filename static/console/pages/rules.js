@@ -60,7 +60,7 @@ function versionTable(versions, load) {
   return table([
     [t("rules.version"), (v) => `v${v.version}`],
     [t("rules.saved_at"), (v) => dateTime(v.created_at)],
-    [t("rules.saved_by"), (v) => (v.created_by ? `#${v.created_by}` : "")],
+    [t("rules.saved_by"), (v) => v.created_by_username ?? ""],
     [t("rules.changes"), (v) => {
       const before = versions[versions.indexOf(v) + 1];
       return before ? changes(before.rules, v.rules).join(", ") || "—" : "";
