@@ -1,13 +1,12 @@
 import json
-import socket
 import subprocess
 import sys
-import time
 
 import requests
 
 from core.extensions import db
 from loyalty.models import LedgerEntry
+from tests.servers import free_port, wait_until
 
 
 def _json(result):
@@ -78,25 +77,28 @@ def test_scheduled_jobs_print_json(app):
 
 
 def test_wechat_fake_command_serves_the_protocol():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "wechat-fake",
                                 "--port", str(port)], env={"JIFEN_ENV": "development",
                                                           "PATH": "/usr/bin:/bin"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                answer = requests.get(f"{base}/sns/jscode2session",
-                                      params={"js_code": "fake-zoe"}, timeout=1).json()
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        # Importing the app in a fresh interpreter takes seconds on a loaded machine.
+        wait_until(lambda: _answers(base), "flask wechat-fake to listen", timeout=60)
+        answer = requests.get(f"{base}/sns/jscode2session", params={"js_code": "fake-zoe"},
+                              timeout=10).json()
         assert answer["openid"] == "zoe" and answer["session_key"]
-        bad = requests.get(f"{base}/sns/jscode2session", params={"js_code": "x"}, timeout=1)
+        bad = requests.get(f"{base}/sns/jscode2session", params={"js_code": "x"}, timeout=10)
         assert bad.json()["errcode"] == 40029
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _answers(base: str) -> bool:
+    try:
+        requests.get(f"{base}/sns/jscode2session", params={"js_code": "x"}, timeout=10)
+    except requests.ConnectionError:
+        return False
+    return True
