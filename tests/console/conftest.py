@@ -4,10 +4,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's 5 s default is tight on a shared 2-core CI machine running two databases' suites.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -75,6 +78,7 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", accept_downloads=True,
                                   viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
