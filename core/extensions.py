@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase
 from werkzeug.local import LocalProxy
 
 from core.api import JifenApi
+from core.session import Session
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,7 +38,7 @@ class RedisExtension:
         )
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 jwt = JWTManager()
 api = JifenApi()

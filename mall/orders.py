@@ -20,8 +20,12 @@ from mall.payments import provider
 
 
 def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *, item_id: int,
-          quantity: int, address: str | None = None, store_id: int | None = None) -> Order:
+          quantity: int, address: str | None = None, store_id: int | None = None,
+          request_key: str | None = None) -> Order:
     """Hold stock in Redis, then debit points and write the order in one transaction.
+
+    The debit's ledger key comes from the client's Idempotency-Key (`request_key`), so a
+    retried request can never debit twice, even without its stored answer.
 
     The member is loaded (`load_member`, which raises when they may not order) only after
     the hold, so that a sold-out item is refused without a database query."""
@@ -29,7 +33,8 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
     try:
         member = load_member()
         members.ensure_active(member)
-        order = _write(member, hold, address=address, store_id=store_id)
+        order = _write(member, hold, address=address, store_id=store_id,
+                       request_key=request_key)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -39,7 +44,7 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
     return order
 
 
-def _write(member: Member, hold: stock.Hold, *, address, store_id) -> Order:
+def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> Order:
     merchant = db.session.get(Merchant, member.merchant_id)
     item = db.session.get(Item, hold.item_id)
     merchants.store_of(merchant.id, store_id)
@@ -54,10 +59,13 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id) -> Order:
     db.session.add(order)
     db.session.flush()
     order.order_no = f"{local_date(moment, merchant.timezone):%Y%m%d}{order.id:08d}"
-    order.redeem_entry_id = ledger.post(
+    debit = ledger.post(
         merchant_id=merchant.id, member_id=member.id, amount=-order.points, type="redeem",
         reason="mall_order", ref=ledger.Ref("mall_order", order.order_no),
-        idempotency_key=f"mall-order:{order.id}").id
+        idempotency_key=_debit_key(member, order, request_key))
+    if debit.ref_id != order.order_no:  # this key's debit already paid another order
+        raise Conflict("An order was already placed with this Idempotency-Key.")
+    order.redeem_entry_id = debit.id
     if order.cash_fen:
         minutes = merchant.rules["mall"]["pay_timeout_minutes"]
         order.pay_deadline = moment + timedelta(minutes=minutes)
@@ -65,6 +73,12 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id) -> Order:
         _paid(order, merchant)
     _take_stock(item, hold.quantity)  # last: the item row is the hot one
     return order
+
+
+def _debit_key(member: Member, order: Order, request_key: str | None) -> str:
+    if request_key:
+        return f"mall-order:{member.id}:{request_key}"
+    return f"mall-order:{order.id}"
 
 
 def _check_member(member: Member, item: Item, merchant: Merchant, quantity: int) -> None:

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from auth.tokens import current_member, member_required, member_token_required, staff_required
 from core.extensions import db
-from core.idempotency import idempotent
+from core.idempotency import client_key, idempotent
 from core.pagination import ListArgs, page_schema, paginate
 from mall import items, orders, vouchers
 from mall.models import Item, Order, Voucher
@@ -68,7 +68,8 @@ def get_mall_item(item_id):
 @mall_blp.response(201, OrderSchema)
 def place_order(args):
     """Redeem an item: stock is held, points are debited, the order is written."""
-    return orders.place(g.merchant_id, g.member_id, current_member, **args)
+    return orders.place(g.merchant_id, g.member_id, current_member, request_key=client_key(),
+                        **args)
 
 
 @mall_blp.post("/orders/<int:order_id>/pay")
