@@ -61,7 +61,7 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
     db.session.add(order)
     db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
     tiers.add_growth(buyer, amount_fen // 100, "purchase")
-    # The account lock is taken last, so a hot member's critical section stays short.
+    # Growth locks the account, then the member row: the lock order of loyalty/ledger.py.
     if points > 0:
         entry = ledger.post(merchant_id=merchant.id, member_id=buyer.id, amount=points,
                             type="earn", reason="purchase", ref=ledger.Ref("pos_order", order_no),
@@ -111,7 +111,9 @@ def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
 def _claw_back(merchant, order, refund_no, amount_fen) -> PosRefund:
     refunded = order.refunded_fen + amount_fen
     # Cumulative rounding: the sum of claw-backs never drifts from the order's points.
-    claw = math.floor(order.points_earned * refunded / order.amount_fen) - order.points_clawed
+    # A support reversal of the credit counts as clawed: a credit is undone once in total.
+    claw = max(0, math.floor(order.points_earned * refunded / order.amount_fen)
+               - order.points_clawed)
     refund = PosRefund(merchant_id=merchant.id, refund_no=refund_no, order_id=order.id,
                        amount_fen=amount_fen, points_clawed=0, debt_added=0, balance_after=0)
     db.session.add(refund)

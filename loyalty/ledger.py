@@ -4,6 +4,14 @@ Every feature (POS, sign-up, check-in, sharing, referrals, mall, support, expiry
 `post`. It runs inside the caller's transaction (services commit once), locks the account
 row first (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE), and
 keeps balance = Σ entries = Σ live lots.
+
+Lock order. Every path that touches a member's rows takes the locks in this order, so two
+of them can only queue, never deadlock:
+  1. the document the change is about (a POS order, a mall order, an adjustment), if any;
+  2. the member's points account (`lock_account`; `post` takes it again for free);
+  3. the member row (growth value, tier: `tiers.add_growth` locks the account first);
+  4. the account's lots, and last the hot shared rows (a mall item's stock).
+A path that rewards two members (referrals) takes each member's locks in this order.
 """
 
 from dataclasses import dataclass

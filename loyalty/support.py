@@ -9,7 +9,7 @@ from core.errors import Conflict, Forbidden, NotFound
 from core.extensions import db
 from core.models import Merchant
 from loyalty import ledger, members
-from loyalty.models import Adjustment, LedgerEntry, Member
+from loyalty.models import Adjustment, LedgerEntry, Member, PosOrder
 
 REVERSIBLE = {"earn", "adjust"}
 
@@ -85,29 +85,56 @@ def _view(adjustment: Adjustment) -> dict:
 
 
 def reverse(staff: Staff, entry_id: int, *, reason: str) -> LedgerEntry:
-    """Undo one earn or adjustment, once: credits are taken back from their own lot first."""
+    """Undo one earn or adjustment, once: credits are taken back from their own lot first.
+
+    A purchase's credit is undone once in total: what its POS refunds already clawed back
+    is not taken again (nothing left: CONFLICT), and later refunds claw back nothing more."""
     original = db.session.get(LedgerEntry, entry_id)
     if original is None or original.merchant_id != staff.merchant_id:
         raise NotFound("Unknown ledger entry.")
     if original.type not in REVERSIBLE:
         raise Conflict(f"Entries of type {original.type} cannot be reversed here.")
+    order = _purchase_of(original)  # the document first, then the account (ledger.py)
     ledger.lock_account(original.merchant_id, original.member_id)
     if db.session.execute(select(LedgerEntry.id).where(
             LedgerEntry.reverses_id == original.id)).first():
         raise Conflict("This entry was already reversed.")
+    amount = -original.amount
+    if order is not None:
+        amount = _take_rest_of_purchase(order)
     common = {"merchant_id": original.merchant_id, "member_id": original.member_id,
               "type": "reverse", "reason": "reversal", "operator_id": staff.id, "note": reason,
               "ref": ledger.Ref("entry", str(original.id)), "reverses_id": original.id}
     if original.amount > 0:
-        entry = ledger.post(amount=-original.amount, prefer_lot_id=ledger.lot_of(original.id),
+        entry = ledger.post(amount=amount, prefer_lot_id=ledger.lot_of(original.id),
                             on_shortfall="debt", **common)
     else:
-        entry = ledger.post(amount=-original.amount, restore=original, **common)
+        entry = ledger.post(amount=amount, restore=original, **common)
     audit.record(merchant_id=staff.merchant_id, action="entry.reverse", target_type="entry",
                  target_id=original.id, after={"reversal_entry": entry.id, "reason": reason,
                                                "amount": entry.amount})
     db.session.commit()
     return entry
+
+
+def _purchase_of(original: LedgerEntry) -> PosOrder | None:
+    """The POS order a purchase credit was earned by, locked (None for other entries)."""
+    if original.type != "earn" or original.ref_type != "pos_order":
+        return None
+    return db.session.execute(
+        select(PosOrder).where(PosOrder.merchant_id == original.merchant_id,
+                               PosOrder.entry_id == original.id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _take_rest_of_purchase(order: PosOrder) -> int:
+    """The (negative) amount a reversal may still take back; refunds then claw nothing."""
+    left = order.points_earned - order.points_clawed
+    if left <= 0:
+        raise Conflict("A refund already took these points back.",
+                       details={"points_clawed": order.points_clawed})
+    order.points_clawed = order.points_earned
+    return -left
 
 
 def set_status(staff: Staff, member_id: int, status: str) -> Member:

@@ -2,25 +2,37 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
+from loyalty import ledger
 from loyalty import rules as pure
 from loyalty.models import GrowthEvent, Member
 
 
 def add_growth(member: Member, amount: int, source: str) -> None:
-    """Grow a member's growth value and upgrade their tier at once (never down here)."""
+    """Grow a member's growth value and upgrade their tier at once (never down here).
+
+    The account is locked first (the lock order in loyalty/ledger.py), then the growth is
+    added in one UPDATE on the member row, so concurrent purchases never lose an update."""
     if amount <= 0:
         return
+    ledger.lock_account(member.merchant_id, member.id)
     db.session.add(GrowthEvent(merchant_id=member.merchant_id, member_id=member.id,
                                amount=amount, source=source, created_at=now()))
-    member.growth_value += amount
+    growth, code = db.session.execute(
+        update(Member).where(Member.id == member.id)
+        .values(growth_value=Member.growth_value + amount)
+        .returning(Member.growth_value, Member.tier_code)
+        .execution_options(synchronize_session=False)).one()
+    set_committed_value(member, "growth_value", growth)
+    set_committed_value(member, "tier_code", code)
     tiers = db.session.get(Merchant, member.merchant_id).rules["tiers"]
-    reached = pure.tier_for(member.growth_value, tiers)
-    if _rank(reached["code"], tiers) > _rank(member.tier_code, tiers):
+    reached = pure.tier_for(growth, tiers)
+    if _rank(reached["code"], tiers) > _rank(code, tiers):
         member.tier_code = reached["code"]
 
 
