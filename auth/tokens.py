@@ -1,13 +1,16 @@
 """JWT issue, rotation and revocation, and the guards that views use.
 
-Tokens carry `mid` (merchant id), `kind` (member|staff) and, for staff, `role`.
-Revoked and rotated tokens go to a Redis denylist keyed by jti until they would expire.
+Tokens carry `mid` (merchant id), `kind` (member|staff), for staff `role`, and `fam`: the
+login they descend from (a refresh rotation keeps it). Revoked and rotated tokens go to a
+Redis denylist keyed by jti until they would expire; logout denies the whole family (its
+refresh tokens too), anonymisation every token of the subject issued until then.
 """
 
+import uuid
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import g
+from flask import current_app, g
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -25,9 +28,10 @@ from loyalty.models import Member
 BEARER = [{"bearerAuth": []}]
 
 
-def issue_pair(kind: str, subject_id: int, merchant_id: int, role: str | None = None) -> dict:
-    """A fresh access token and refresh token for one subject."""
-    claims = {"mid": merchant_id, "kind": kind, "role": role}
+def issue_pair(kind: str, subject_id: int, merchant_id: int, role: str | None = None,
+               family: str | None = None) -> dict:
+    """A fresh access token and refresh token for one subject (a new login's family)."""
+    claims = {"mid": merchant_id, "kind": kind, "role": role, "fam": family or uuid.uuid4().hex}
     identity = str(subject_id)
     return {"access_token": create_access_token(identity, additional_claims=claims),
             "refresh_token": create_refresh_token(identity, additional_claims=claims)}
@@ -45,7 +49,35 @@ def rotate_refresh() -> dict:
     claims = get_jwt()
     if not revoke(claims):
         raise Unauthorized("This refresh token was already used.")
-    return issue_pair(claims["kind"], int(claims["sub"]), claims["mid"], claims.get("role"))
+    return issue_pair(claims["kind"], int(claims["sub"]), claims["mid"], claims.get("role"),
+                      family=claims.get("fam"))
+
+
+def revoke_family(claims: dict) -> None:
+    """Log out: deny the presented token and every token of its login, refresh included."""
+    revoke(claims)
+    if claims.get("fam"):
+        rds.set(keys.token_family_denied(claims["mid"], claims["fam"]), "1", ex=_refresh_ttl())
+
+
+def revoke_subject(kind: str, subject_id: int, merchant_id: int) -> None:
+    """Deny every token of a subject issued until now (anonymisation)."""
+    rds.set(keys.token_subject_denied(merchant_id, kind, subject_id),
+            int(datetime.now(UTC).timestamp()), ex=_refresh_ttl())
+
+
+def _refresh_ttl() -> int:
+    return int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds()) + 1
+
+
+def is_revoked(payload: dict) -> bool:
+    """Denied by jti, by its login (family) or by its subject."""
+    mid = payload.get("mid", 0)
+    denied, family, since = rds.mget(
+        keys.token_denied(mid, payload["jti"]),
+        keys.token_family_denied(mid, payload.get("fam") or payload["jti"]),
+        keys.token_subject_denied(mid, payload.get("kind"), payload.get("sub")))
+    return bool(denied or family) or (since is not None and payload["iat"] <= int(since))
 
 
 def _document(wrapper, subject: str, roles=()):
@@ -125,7 +157,7 @@ def register_jwt_callbacks():
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        return bool(rds.exists(keys.token_denied(payload.get("mid", 0), payload["jti"])))
+        return is_revoked(payload)
 
     def unauthorized(message):
         return error_response(401, "UNAUTHORIZED", message)

@@ -54,6 +54,6 @@ def refresh():
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.doc(security=tokens.BEARER)
 def logout():
-    """Revoke the presented token (access or refresh)."""
-    tokens.revoke(get_jwt())
+    """Revoke the presented token and every token of its login (its refresh token too)."""
+    tokens.revoke_family(get_jwt())
     return {"revoked": True}

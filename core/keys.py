@@ -13,6 +13,14 @@ def token_denied(merchant_id: int, jti: str) -> str:
     return f"{_tag(merchant_id)}:jwt:deny:{jti}"
 
 
+def token_family_denied(merchant_id: int, family: str) -> str:
+    return f"{_tag(merchant_id)}:jwt:deny-family:{family}"
+
+
+def token_subject_denied(merchant_id: int, kind: str, subject_id: int | str) -> str:
+    return f"{_tag(merchant_id)}:jwt:deny-subject:{kind}:{subject_id}"
+
+
 def login_failures(merchant_id: int, username: str) -> str:
     return f"{_tag(merchant_id)}:login:fail:{username.lower()}"
 

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from auth.models import Staff
+from auth.tokens import revoke_subject
 from core import audit
 from core.clock import now
 from core.errors import Conflict, Forbidden, NotFound
@@ -157,6 +158,7 @@ def anonymise(staff: Staff, member_id: int) -> Member:
                       "phone"):
             setattr(member, field, None)
         member.status, member.anonymized_at = "frozen", now()
+        revoke_subject("member", member.id, member.merchant_id)  # refresh tokens too
         audit.record(merchant_id=staff.merchant_id, action="member.anonymise",
                      target_type="member", target_id=member.id)
         db.session.commit()
