@@ -1,6 +1,6 @@
 """Merchant console endpoints for members, the ledger, support, rules, campaigns, audit."""
 
-from flask import g
+from flask import g, jsonify
 from flask_smorest import Blueprint
 
 from auth.tokens import staff_required
@@ -103,9 +103,14 @@ def reject_adjustment(adjustment_id):
 @idempotent
 @blp.arguments(ReverseInSchema)
 @blp.response(201, StaffEntrySchema)
+@blp.alt_response(202, schema=AdjustmentSchema,
+                  description="Above the approval threshold: waits for a manager.")
 def reverse_entry(args, entry_id):
-    """Reverse one earn or adjustment entry, once."""
-    return support.reverse(g.staff, entry_id, reason=args["reason"])
+    """Reverse one earn or adjustment entry, once; above the threshold a manager approves."""
+    done = support.reverse(g.staff, entry_id, reason=args["reason"])
+    if isinstance(done, Adjustment):
+        return jsonify(AdjustmentSchema().dump(done)), 202
+    return done
 
 
 @blp.post("/members/<int:member_id>/freeze")

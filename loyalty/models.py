@@ -193,6 +193,7 @@ class Adjustment(db.Model):
     requested_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -124,6 +124,8 @@ class AdjustmentSchema(ma.Schema):
     requested_by = ma.fields.Integer()
     approved_by = ma.fields.Integer(allow_none=True)
     entry_id = ma.fields.Integer(allow_none=True)
+    reverses_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "set when this is a reversal of that entry waiting for approval"})
     created_at = ma.fields.DateTime()
 
 

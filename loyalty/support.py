@@ -71,6 +71,8 @@ def _pending(merchant_id: int, adjustment_id: int) -> Adjustment:
 
 
 def _apply(adjustment: Adjustment, approver: Staff | None) -> None:
+    if adjustment.reverses_id is not None:
+        return _apply_reversal(adjustment, approver)
     entry = ledger.post(merchant_id=adjustment.merchant_id, member_id=adjustment.member_id,
                         amount=adjustment.delta, type="adjust", reason=adjustment.reason_code,
                         ref=ledger.Ref("adjustment", str(adjustment.id)),
@@ -80,42 +82,96 @@ def _apply(adjustment: Adjustment, approver: Staff | None) -> None:
     adjustment.approved_by = approver.id if approver else None
 
 
+def _apply_reversal(adjustment: Adjustment, approver: Staff) -> None:
+    """An approved reversal, re-checked now: a refund meanwhile may have taken some back."""
+    original = db.session.get(LedgerEntry, adjustment.reverses_id)
+    order = _purchase_of(original)
+    ledger.lock_account(original.merchant_id, original.member_id)
+    amount = _reversal_amount(original, order)
+    entry = _post_reversal(original, order, amount, operator_id=approver.id,
+                           note=adjustment.note)
+    adjustment.delta, adjustment.status, adjustment.entry_id = amount, "applied", entry.id
+    adjustment.approved_by = approver.id
+
+
 def _view(adjustment: Adjustment) -> dict:
     return {"id": adjustment.id, "delta": adjustment.delta, "status": adjustment.status,
             "reason_code": adjustment.reason_code, "note": adjustment.note}
 
 
-def reverse(staff: Staff, entry_id: int, *, reason: str) -> LedgerEntry:
+def reverse(staff: Staff, entry_id: int, *, reason: str) -> LedgerEntry | Adjustment:
     """Undo one earn or adjustment, once: credits are taken back from their own lot first.
 
     A purchase's credit is undone once in total: what its POS refunds already clawed back
-    is not taken again (nothing left: CONFLICT), and later refunds claw back nothing more."""
-    original = db.session.get(LedgerEntry, entry_id)
-    if original is None or original.merchant_id != staff.merchant_id:
-        raise NotFound("Unknown ledger entry.")
-    if original.type not in REVERSIBLE:
-        raise Conflict(f"Entries of type {original.type} cannot be reversed here.")
+    is not taken again (nothing left: CONFLICT), and later refunds claw back nothing more.
+    Above the approval threshold the reversal waits, as an adjustment, for a manager."""
+    original = _reversible(staff.merchant_id, entry_id)
     order = _purchase_of(original)  # the document first, then the account (ledger.py)
     ledger.lock_account(original.merchant_id, original.member_id)
-    if db.session.execute(select(LedgerEntry.id).where(
-            LedgerEntry.reverses_id == original.id)).first():
-        raise Conflict("This entry was already reversed.")
-    amount = -original.amount
-    if order is not None:
-        amount = _take_rest_of_purchase(order)
-    common = {"merchant_id": original.merchant_id, "member_id": original.member_id,
-              "type": "reverse", "reason": "reversal", "operator_id": staff.id, "note": reason,
-              "ref": ledger.Ref("entry", str(original.id)), "reverses_id": original.id}
-    if original.amount > 0:
-        entry = ledger.post(amount=amount, prefer_lot_id=ledger.lot_of(original.id),
-                            on_shortfall="debt", **common)
-    else:
-        entry = ledger.post(amount=amount, restore=original, **common)
+    amount = _reversal_amount(original, order)
+    threshold = db.session.get(Merchant, staff.merchant_id).rules["approval_threshold"]
+    if abs(amount) > threshold:
+        return _request_reversal(staff, original, amount, reason)
+    entry = _post_reversal(original, order, amount, operator_id=staff.id, note=reason)
     audit.record(merchant_id=staff.merchant_id, action="entry.reverse", target_type="entry",
                  target_id=original.id, after={"reversal_entry": entry.id, "reason": reason,
                                                "amount": entry.amount})
     db.session.commit()
     return entry
+
+
+def _reversible(merchant_id: int, entry_id: int) -> LedgerEntry:
+    original = db.session.get(LedgerEntry, entry_id)
+    if original is None or original.merchant_id != merchant_id:
+        raise NotFound("Unknown ledger entry.")
+    if original.type not in REVERSIBLE:
+        raise Conflict(f"Entries of type {original.type} cannot be reversed here.")
+    return original
+
+
+def _reversal_amount(original: LedgerEntry, order: PosOrder | None) -> int:
+    """What a reversal posts now (the account is locked); CONFLICT when it is done or due."""
+    if db.session.execute(select(LedgerEntry.id).where(
+            LedgerEntry.reverses_id == original.id)).first():
+        raise Conflict("This entry was already reversed.")
+    if order is None:
+        return -original.amount
+    left = order.points_earned - order.points_clawed
+    if left <= 0:
+        raise Conflict("A refund already took these points back.",
+                       details={"points_clawed": order.points_clawed})
+    return -left
+
+
+def _request_reversal(staff: Staff, original: LedgerEntry, amount: int,
+                      reason: str) -> Adjustment:
+    if db.session.execute(select(Adjustment.id).where(
+            Adjustment.reverses_id == original.id,
+            Adjustment.status == "pending_approval")).first():
+        raise Conflict("A reversal of this entry is already waiting for approval.")
+    adjustment = Adjustment(merchant_id=original.merchant_id, member_id=original.member_id,
+                            delta=amount, reason_code="reversal", note=reason,
+                            requested_by=staff.id, status="pending_approval",
+                            reverses_id=original.id)
+    db.session.add(adjustment)
+    db.session.flush()
+    audit.record(merchant_id=staff.merchant_id, action="adjustment.request",
+                 target_type="member", target_id=original.member_id, after=_view(adjustment))
+    db.session.commit()
+    return adjustment
+
+
+def _post_reversal(original: LedgerEntry, order: PosOrder | None, amount: int, *,
+                   operator_id: int, note: str | None) -> LedgerEntry:
+    if order is not None:
+        order.points_clawed = order.points_earned  # later refunds claw back nothing more
+    common = {"merchant_id": original.merchant_id, "member_id": original.member_id,
+              "type": "reverse", "reason": "reversal", "operator_id": operator_id, "note": note,
+              "ref": ledger.Ref("entry", str(original.id)), "reverses_id": original.id}
+    if original.amount > 0:
+        return ledger.post(amount=amount, prefer_lot_id=ledger.lot_of(original.id),
+                           on_shortfall="debt", **common)
+    return ledger.post(amount=amount, restore=original, **common)
 
 
 def _purchase_of(original: LedgerEntry) -> PosOrder | None:
@@ -126,16 +182,6 @@ def _purchase_of(original: LedgerEntry) -> PosOrder | None:
         select(PosOrder).where(PosOrder.merchant_id == original.merchant_id,
                                PosOrder.entry_id == original.id)
         .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
-
-
-def _take_rest_of_purchase(order: PosOrder) -> int:
-    """The (negative) amount a reversal may still take back; refunds then claw nothing."""
-    left = order.points_earned - order.points_clawed
-    if left <= 0:
-        raise Conflict("A refund already took these points back.",
-                       details={"points_clawed": order.points_clawed})
-    order.points_clawed = order.points_earned
-    return -left
 
 
 def set_status(staff: Staff, member_id: int, status: str) -> Member:

@@ -73,3 +73,33 @@ def test_a_refund_and_a_reversal_at_once_take_the_credit_back_once(api, client, 
         assert statuses[0] == 200 and statuses[1] in (201, 409), statuses
         points = _points(client, member)
         assert (points["balance"], points["debt"]) == (100, 0)
+
+
+def _adjust(client, staff, member, delta):
+    response = client.post(f"/api/v1/admin/members/{member['id']}/adjustments",
+                           headers=staff["headers"], json={"delta": delta,
+                                                           "reason_code": "correction"})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_reversal_above_the_threshold_waits_for_a_second_person(api, client):
+    merchant = api.merchant()
+    member = api.member(merchant)
+    support, manager = api.staff(merchant, "support"), api.staff(merchant, "manager")
+    credit = _adjust(client, support, member, 5_000)
+    assert client.post(f"/api/v1/admin/adjustments/{credit['id']}/approve",
+                       headers=manager["headers"]).status_code == 200
+    entry_id = client.get("/api/v1/admin/adjustments", headers=support["headers"]
+                          ).json["items"][0]["entry_id"]
+    asked = _reverse(client, support, entry_id)
+    assert asked.status_code == 202 and asked.json["status"] == "pending_approval"
+    assert asked.json["reverses_id"] == entry_id and asked.json["delta"] == -5_000
+    assert _points(client, member)["balance"] == 5_100
+    assert_error(_reverse(client, support, entry_id), 409, "CONFLICT")  # already waiting
+    path = f"/api/v1/admin/adjustments/{asked.json['id']}/approve"
+    assert_error(client.post(path, headers=support["headers"]), 403, "FORBIDDEN")
+    approved = client.post(path, headers=manager["headers"])
+    assert approved.status_code == 200 and approved.json["status"] == "applied"
+    assert _points(client, member)["balance"] == 100
+    assert_error(_reverse(client, support, entry_id), 409, "CONFLICT")
