@@ -22,7 +22,9 @@ def record(*, merchant_id: int, action: str, target_type: str, target_id=None,
 def _client_ip() -> str | None:
     if not has_request_context():
         return None
-    return request.headers.get("X-Real-IP") or request.remote_addr
+    # The proxy-aware address (ProxyFix trusts TRUSTED_PROXIES hops), as the rate limiter
+    # uses: a client-sent X-Real-IP is the client's word, not where the request came from.
+    return request.remote_addr
 
 
 def query(merchant_id: int, **filters):

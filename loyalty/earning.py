@@ -44,10 +44,10 @@ def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_f
         answer = _purchase_answer(order)
         db.session.commit()
         return answer
-    except IntegrityError:
+    except IntegrityError as exc:
         # The same order_no committed first in a concurrent request: answer as it did.
         db.session.rollback()
-        return _purchase_answer(_order(merchant.id, order_no))
+        return _purchase_answer(_committed_first(_order(merchant.id, order_no), exc))
 
 
 def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category):
@@ -71,6 +71,7 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
         order.balance_after = ledger.balance(merchant.id, buyer.id)
     if first and amount_fen > 0:
         events.publish(events.FIRST_PURCHASE, member=buyer, source=f"pos:{order_no}")
+        order.balance_after = ledger.balance(merchant.id, buyer.id)  # with a referral reward
     return order
 
 
@@ -102,10 +103,19 @@ def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
     try:
         refund = _claw_back(merchant, order, refund_no, amount_fen)
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         db.session.rollback()
-        refund = _refund(merchant.id, refund_no)
+        refund = _committed_first(_refund(merchant.id, refund_no), exc)
     return _refund_answer(refund, order)
+
+
+def _committed_first(found, exc: IntegrityError):
+    """The row a concurrent request with the same number committed, or CONFLICT when the
+    unique violation was about something else (nothing was changed; a retry may pass)."""
+    if found is None:
+        raise Conflict("A concurrent change conflicted with this request; nothing was "
+                       "changed, retry.") from exc
+    return found
 
 
 def _claw_back(merchant, order, refund_no, amount_fen) -> PosRefund:
