@@ -1,4 +1,9 @@
-"""Expiry of lots (set-based, batch by batch of accounts) and notices before it happens."""
+"""Expiry of lots (set-based, batch by batch of accounts) and notices before it happens.
+
+`_expire_batch` is the one balance writer besides `ledger.post` (for speed on millions of
+lots): it keeps post's invariants (account locked, one entry with `balance_after`, lot
+consumptions, balance = Σ entries = Σ live lots) and `flask ledger verify` checks them.
+"""
 
 import hashlib
 import uuid

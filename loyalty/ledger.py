@@ -1,7 +1,8 @@
-"""The points ledger: `post` is the only function that changes a balance.
+"""The points ledger: `post` is the only function that changes a balance entry by entry.
 
-Every feature (POS, sign-up, check-in, sharing, referrals, mall, support, expiry) calls
-`post`. It runs inside the caller's transaction (services commit once), locks the account
+Every feature (POS, sign-up, check-in, sharing, referrals, mall, support) calls `post`.
+The one other writer is expiry's set-based write-off (`loyalty/expiry.py::_expire_batch`),
+which keeps the same invariants for a batch of accounts locked in id order. It runs inside the caller's transaction (services commit once), locks the account
 row first (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE), and
 keeps balance = Σ entries = Σ live lots.
 
