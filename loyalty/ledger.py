@@ -2,9 +2,10 @@
 
 Every feature (POS, sign-up, check-in, sharing, referrals, mall, support) calls `post`.
 The one other writer is expiry's set-based write-off (`loyalty/expiry.py::_expire_batch`),
-which keeps the same invariants for a batch of accounts locked in id order. It runs inside the caller's transaction (services commit once), locks the account
-row first (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE), and
-keeps balance = Σ entries = Σ live lots.
+which keeps the same invariants for a batch of accounts locked in id order. `post` runs
+inside the caller's transaction (services commit once), locks the account row first
+(SELECT … FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE), and keeps
+balance = Σ entries = Σ live lots.
 
 Lock order. Every path that touches a member's rows takes the locks in this order, so two
 of them can only queue, never deadlock:
