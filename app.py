@@ -6,11 +6,11 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 from analytics import cli as analytics_cli
 from analytics.views import blp as analytics_blp
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
-from core import cli as core_cli
 from core.api import marshmallow_plugin
 from core.config import from_environment
 from core.errors import register_error_handlers
@@ -96,6 +96,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (*core_cli.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
+    for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
                     *mall_cli.COMMANDS, *analytics_cli.COMMANDS):
         app.cli.add_command(command)

@@ -3,7 +3,7 @@
 from flask.cli import AppGroup
 
 from analytics import rollup
-from core.cli import emit
+from core.output import emit
 
 analytics_cli = AppGroup("analytics", help="Analytics maintenance.")
 

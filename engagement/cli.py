@@ -4,9 +4,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from core.cli import emit
 from core.extensions import db
 from core.models import Merchant
+from core.output import emit
 from engagement import referrals
 
 referrals_cli = AppGroup("referrals", help="Referral programme maintenance.")

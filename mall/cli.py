@@ -2,7 +2,7 @@
 
 from flask.cli import AppGroup
 
-from core.cli import emit
+from core.output import emit
 from mall import orders, stock
 
 mall_cli = AppGroup("mall", help="Points mall jobs.")

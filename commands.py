@@ -1,6 +1,7 @@
-"""Operations commands (`flask …`); each prints JSON on stdout when it has a result."""
+"""Operations commands (`flask …`); each prints JSON on stdout when it has a result.
 
-import json
+Above the domains (beside app.py): they create merchants, staff and demo data across them.
+"""
 
 import click
 from flask import current_app
@@ -8,21 +9,18 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import run_simple
 
+import demo
 from auth.service import create_staff
-from core import demo, merchants
+from core import merchants
 from core.errors import ApiError
 from core.extensions import db
+from core.output import emit
 from core.wechat_fake import create_fake_app
 from loyalty.rules import default_rules
 
 merchant_cli = AppGroup("merchant", help="Manage merchants (tenants).")
 staff_cli = AppGroup("staff", help="Manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
-
-
-def emit(result: dict) -> None:
-    """Print one JSON result line."""
-    click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
 
 def fail_on_api_error(fn):

@@ -1,4 +1,5 @@
-"""`flask demo seed`: a demo merchant that shows every feature, created once."""
+"""`flask demo seed`: a demo merchant that shows every feature, created once (above the
+domains, beside app.py, since it seeds all of them)."""
 
 from auth.service import create_staff
 from core import merchants
