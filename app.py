@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import commands
 from analytics import cli as analytics_cli
 from analytics.views import blp as analytics_blp
+from auth.members import EXTENSION as AUTH_MEMBERS
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
 from core.api import marshmallow_plugin
@@ -22,6 +23,7 @@ from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
 from engagement.views import blp as engagement_blp
 from loyalty import cli as loyalty_cli
+from loyalty import members
 from loyalty.admin_views import blp as admin_loyalty_blp
 from loyalty.pos import SCHEMES as POS_SCHEMES
 from loyalty.pos_views import blp as pos_blp
@@ -67,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"marshmallow_plugin": marshmallow_plugin(),
                                    "components": {"securitySchemes": SECURITY_SCHEMES}})
     register_jwt_callbacks()
+    app.extensions[AUTH_MEMBERS] = members  # auth reaches members only through this face
 
 
 def _serialise_sqlite_writes(engine) -> None:

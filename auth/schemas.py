@@ -3,8 +3,6 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from loyalty.schemas import MemberSelfSchema
-
 
 class WeChatLoginSchema(ma.Schema):
     appid = ma.fields.String(required=True, validate=validate.Length(1, 64))
@@ -35,7 +33,8 @@ class TokenPairSchema(ma.Schema):
 
 
 class MemberLoginResultSchema(TokenPairSchema):
-    member = ma.fields.Nested(MemberSelfSchema, required=True)
+    # By name: the members' schema is loyalty's public face, and auth imports no domain.
+    member = ma.fields.Nested("MemberSelfSchema", required=True)
     is_new = ma.fields.Boolean(required=True)
 
 

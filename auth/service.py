@@ -4,12 +4,12 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from auth.members import directory
 from auth.models import ROLES, Staff
 from auth.tokens import issue_pair
 from core import keys, merchants, wechat
 from core.errors import RateLimited, ServiceUnavailable, Unauthorized, ValidationFailed
 from core.extensions import db, rds
-from loyalty import members
 
 
 def wechat_login(*, appid: str, code: str, referral_code: str | None = None) -> dict:
@@ -24,7 +24,7 @@ def wechat_login(*, appid: str, code: str, referral_code: str | None = None) -> 
     except wechat.WeChatError as exc:
         raise Unauthorized(f"WeChat refused the login code ({exc.errcode}).",
                            details={"errcode": exc.errcode}) from exc
-    member, is_new = members.login(merchant, session["openid"], unionid=session.get("unionid"),
+    member, is_new = directory().login(merchant, session["openid"], unionid=session.get("unionid"),
                                    referral_code=referral_code)
     tokens = issue_pair("member", member.id, merchant.id)
     return {**tokens, "member": member, "is_new": is_new}

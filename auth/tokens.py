@@ -18,12 +18,12 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 
+from auth.members import directory
 from auth.models import ROLES, Staff
 from core import keys
 from core.api import document_errors
-from core.errors import Forbidden, Unauthorized, error_response
+from core.errors import Forbidden, NotFound, Unauthorized, error_response
 from core.extensions import db, jwt, rds
-from loyalty.models import Member
 
 BEARER = [{"bearerAuth": []}]
 
@@ -117,10 +117,13 @@ def member_required(view):
     return member_token_required(wrapper)
 
 
-def current_member() -> Member:
-    """The member of the token, if it still exists in the token's merchant."""
-    member = db.session.get(Member, g.member_id)
-    if member is None or member.merchant_id != g.merchant_id or member.anonymized_at:
+def current_member():
+    """The member of the token (loyalty's Member), if it still exists in the token's merchant."""
+    try:
+        member = directory().get(g.merchant_id, g.member_id)
+    except NotFound:
+        member = None
+    if member is None or member.anonymized_at:
         raise Unauthorized("Unknown member.")
     return member
 
