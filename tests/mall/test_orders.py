@@ -121,7 +121,8 @@ def test_a_frozen_or_anonymised_member_orders_nothing_and_the_hold_goes_back(
     item = create_item(client, owner)
     client.post(f"/api/v1/admin/members/{member['id']}/{action}", headers=owner["headers"])
     assert_error(order(client, member, item), status, code)
-    assert redis_stock(app, merchant, item) == 10 and db_stock(client, owner, item) == 10
+    # anonymised: the member's tokens are revoked, so no hold is ever taken (nor stock loaded)
+    assert redis_stock(app, merchant, item) in (10, None) and db_stock(client, owner, item) == 10
     assert client.get(f"/api/v1/admin/members/{member['id']}",
                       headers=owner["headers"]).json["balance"] == 100
 
