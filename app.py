@@ -11,11 +11,11 @@ from analytics.views import blp as analytics_blp
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
 from core import cli as core_cli
-from core.api import BoundedIntConverter, marshmallow_plugin
+from core.api import marshmallow_plugin
 from core.config import from_environment
 from core.errors import register_error_handlers
 from core.extensions import api, db, jwt, migrate, redis_ext
-from core.inputs import check_request_size
+from core.inputs import check_request_size, refuse_unstorable_ids
 from core.observability import configure_logging, register_request_hooks
 from core.pages import bp as pages_bp
 from core.platform_views import bp as platform_bp
@@ -45,11 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["JWT_SECRET_KEY"]:
         raise RuntimeError("JWT_SECRET_KEY must be set (or JIFEN_ENV=development).")
     configure_logging()
-    app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    app.url_value_preprocessor(refuse_unstorable_ids)
     app.before_request(check_request_size)
     register_commands(app)
     if app.config["TRUSTED_PROXIES"]:

@@ -7,10 +7,9 @@ import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
-from werkzeug.routing import IntegerConverter
 
 from core.errors import HTTP_CODES, error_response
-from core.inputs import BIGINT_MAX, JifenParser
+from core.inputs import JifenParser
 
 
 class ErrorBodySchema(ma.Schema):
@@ -40,13 +39,6 @@ class Blueprint(flask_smorest.Blueprint):
     blueprint is one of these (a test walks the registered ones)."""
 
     ARGUMENTS_PARSER = JifenParser()
-
-
-class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` path ids fit a BIGINT: a larger one matches no route (404), on every database."""
-
-    def __init__(self, url_map, fixed_digits=0, min=None, max=BIGINT_MAX, signed=False):
-        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 class JifenApi(Api):

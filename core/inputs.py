@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import marshmallow as ma
 from flask import request
 from webargs.flaskparser import FlaskParser, abort
+from werkzeug.exceptions import NotFound
 
 from core.errors import error_response
 
@@ -108,6 +109,14 @@ class JifenParser(FlaskParser):
     def parse(self, argmap, req=None, *, validate=None, **kwargs):
         given = validate if isinstance(validate, list | tuple) else [validate] if validate else []
         return super().parse(argmap, req, validate=[refuse_unrepresentable, *given], **kwargs)
+
+
+def refuse_unstorable_ids(_endpoint, values):
+    """url_value_preprocessor: a path id beyond BIGINT names nothing → 404, for every method
+    and database (SQLite cannot even bind it)."""
+    if any(isinstance(value, int) and not -BIGINT_MAX <= value <= BIGINT_MAX
+           for value in (values or {}).values()):
+        raise NotFound("No such object.")
 
 
 def check_request_size():
