@@ -201,10 +201,11 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "query"), QUERIES)
-def test_hostile_query_strings_are_refused(world, client, path, query):
-    who = world["member"] if path.startswith(("/api/v1/me", "/api/v1/mall")) else world["owner"]
-    assert_refused(client.get(path, query_string=query, headers=who["headers"]), path, query)
+def test_hostile_query_strings_are_refused(world, client):
+    for path, query in QUERIES:
+        member = path.startswith(("/api/v1/me", "/api/v1/mall"))
+        who = world["member"] if member else world["owner"]
+        assert_refused(client.get(path, query_string=query, headers=who["headers"]), path, query)
 
 
 def test_percent_encoded_surrogates_in_urls_arrive_as_harmless_text(world, client):
@@ -234,14 +235,14 @@ def test_path_ids_beyond_bigint_match_no_route(app, world, client):
     assert _counts(app) == before
 
 
-@pytest.mark.parametrize("timestamp", ["²", "١٧٠٠٠٠٠٠٠٠", "9" * 40, "-1", " 1"])
-def test_a_pos_timestamp_that_is_not_ascii_digits_is_401(world, client, timestamp):
+def test_a_pos_timestamp_that_is_not_ascii_digits_is_401(world, client):
     raw = json.dumps(VALID_BODIES["post", "/api/v1/pos/orders"]).encode()
-    headers = {**pos_headers(world["merchant"], "/api/v1/pos/orders", raw),
-               "X-Jifen-Timestamp": timestamp}
-    response = client.post("/api/v1/pos/orders", data=raw, headers=headers)
-    assert response.status_code == 401, response.get_data(True)
-    assert response.json["error"]["code"] == "UNAUTHORIZED"
+    for timestamp in ["²", "١٧٠٠٠٠٠٠٠٠", "9" * 40, "-1", " 1"]:
+        headers = {**pos_headers(world["merchant"], "/api/v1/pos/orders", raw),
+                   "X-Jifen-Timestamp": timestamp}
+        response = client.post("/api/v1/pos/orders", data=raw, headers=headers)
+        assert response.status_code == 401, (timestamp, response.get_data(True))
+        assert response.json["error"]["code"] == "UNAUTHORIZED"
 
 
 def test_oversized_bodies_urls_and_headers_get_413_414_431_in_the_contract(world, client):
