@@ -18,6 +18,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_URL_BYTES = 8 * 1024  # path + query string: above it, 414 in the contract's format
 MAX_HEADER_BYTES = 8 * 1024  # one header field (name + value): above it, 431
 
+MAX_DEPTH = 16  # our deepest schema nests 3 levels; deeper data could overflow json.dumps later
+NESTING = f"Nested more than {MAX_DEPTH} levels deep."
 SURROGATE = "Not valid text: contains a lone UTF-16 surrogate (a cut emoji?)."
 OUT_OF_RANGE = "Out of range."
 CALENDAR = f"Must lie between the years {FIRST_YEAR} and {LAST_YEAR}."
@@ -32,7 +34,7 @@ def has_surrogate(text: str) -> bool:
     return False
 
 
-def _children(value):
+def _children(value) -> list:
     if isinstance(value, dict):
         return list(value.items())
     if isinstance(value, list | tuple | set | frozenset):
@@ -41,17 +43,19 @@ def _children(value):
 
 
 def walk(data):
-    """(dotted path, key or value) for every dict key and scalar value, without recursion."""
-    stack = [("", data)]
+    """(dotted path, depth, key or value) for every dict key and scalar value, iteratively
+    (the data may be nested as deeply as the JSON parser allowed)."""
+    stack = [("", 0, data)]
     while stack:
-        path, value = stack.pop()
-        for key, child in _children(value):
+        path, depth, value = stack.pop()
+        children = _children(value) if depth <= MAX_DEPTH else []
+        if not children:
+            yield path or "_schema", depth, value
+        for key, child in children:
             where = f"{path}.{key}" if path else str(key)
             if isinstance(value, dict):
-                yield where, key
-            stack.append((where, child))
-        if not _children(value):
-            yield path or "_schema", value
+                yield where, depth + 1, key
+            stack.append((where, depth + 1, child))
 
 
 def _problem(value) -> str | None:
@@ -79,10 +83,11 @@ def _representable(moment: datetime) -> bool:
 def problems(data) -> dict:
     """field path → messages for every value the service cannot store or compute with."""
     found = {}
-    for path, value in walk(data):
-        message = _problem(value)
-        if message:
-            found.setdefault(path, []).append(message)
+    for path, depth, value in walk(data):
+        message = NESTING if depth > MAX_DEPTH else _problem(value)
+        field = path.encode("utf-8", "backslashreplace").decode()  # printable even if hostile
+        if message and message not in found.get(field, []):
+            found.setdefault(field, []).append(message)
     return found
 
 

@@ -86,6 +86,8 @@ def _variants(spec, schema):
     plain = _plain(spec, schema)
     yield "nested", b"[" * 100_000
     yield "nested object", b'{"a":' * 50_000
+    yield "nested deep enough to parse", json.dumps(
+        {**plain, "deep": json.loads("[" * 500 + "]" * 500)}).encode()
     yield "surrogate key", json.dumps({**plain, SURROGATE: 1}).encode()
     for path, value in _leaves(plain):
         if isinstance(value, str):
