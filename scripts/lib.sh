@@ -69,7 +69,10 @@ ensure_redis_cluster() {  # $1 = first of three loopback ports: a 3-master Redis
     command -v redis-server >/dev/null || apt_install redis-server
     for port in "$first" $((first + 1)) $((first + 2)); do
         ports+=("127.0.0.1:$port")
-        redis-cli -p "$port" ping >/dev/null 2>&1 && continue
+        if redis-cli -p "$port" ping >/dev/null 2>&1; then  # left from a broken cluster: empty it
+            redis-cli -p "$port" flushall >/dev/null && redis-cli -p "$port" cluster reset hard >/dev/null
+            continue
+        fi
         mkdir -p "/tmp/jifen-redis-cluster/$port"
         rm -f "/tmp/jifen-redis-cluster/$port/nodes.conf"
         redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
