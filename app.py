@@ -16,6 +16,7 @@ from core.api import marshmallow_plugin
 from core.config import from_environment
 from core.errors import register_error_handlers
 from core.extensions import api, db, jwt, migrate, redis_ext
+from core.inputs import check_request_size, refuse_unstorable_ids
 from core.observability import configure_logging, register_request_hooks
 from core.pages import bp as pages_bp
 from core.platform_views import bp as platform_bp
@@ -50,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    app.url_value_preprocessor(refuse_unstorable_ids)
+    app.before_request(check_request_size)
     register_commands(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

@@ -1,7 +1,6 @@
 """GET /api/v1/admin/analytics/* (owner, manager): JSON, and the same as *.csv."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from analytics import service
 from analytics.reports import metric_rows, summary_rows, to_csv
@@ -21,6 +20,7 @@ from analytics.schemas import (
 )
 from auth.tokens import staff_required
 from core import merchants
+from core.api import Blueprint
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/admin/analytics",
                 description="Points issued/redeemed/expired, liability, members (JSON and CSV).")

@@ -1,7 +1,6 @@
 """POST /api/v1/auth/*: WeChat and staff login, refresh rotation, logout."""
 
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 
 from auth import service, tokens
 from auth.schemas import (
@@ -12,6 +11,7 @@ from auth.schemas import (
     TokenPairSchema,
     WeChatLoginSchema,
 )
+from core.api import Blueprint
 from core.ratelimit import throttled
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",

@@ -2,12 +2,14 @@
 
 import http
 
+import flask_smorest
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 
 from core.errors import HTTP_CODES, error_response
+from core.inputs import JifenParser
 
 
 class ErrorBodySchema(ma.Schema):
@@ -30,6 +32,13 @@ def _flatten_locations(messages):
         else:
             details[location] = errors
     return details
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint whose arguments go through core.inputs' checks: every API
+    blueprint is one of these (a test walks the registered ones)."""
+
+    ARGUMENTS_PARSER = JifenParser()
 
 
 class JifenApi(Api):

@@ -45,6 +45,8 @@ def from_environment(env=None) -> dict:
                            "ip": env.get("RATE_LIMIT_PER_IP", "3000/minute")},
             "login": {"ip": env.get("RATE_LIMIT_LOGIN_PER_IP", "600/minute")},
         },
+        # Request bodies above this are refused with 413 before they are read.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Jifen loyalty & points mall API",
         "API_VERSION": "v1",

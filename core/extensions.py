@@ -1,5 +1,7 @@
 """Extension objects, created unbound so that models never import the app."""
 
+from urllib.parse import urlsplit
+
 import redis
 from flask import current_app
 from flask_jwt_extended import JWTManager
@@ -25,17 +27,31 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+CLUSTER_SCHEME = "redis+cluster"
+
+
+def redis_client(url: str):
+    """A redis-py client for REDIS_URL: `redis://host:port/db` for one server,
+    `redis+cluster://host:port[,host:port…]` for a Redis Cluster (the nodes are where discovery
+    starts; a cluster has only database 0)."""
+    options = {"decode_responses": True, "socket_connect_timeout": 1, "socket_timeout": 2}
+    parts = urlsplit(url)
+    if parts.scheme != CLUSTER_SCHEME:
+        return redis.Redis.from_url(url, health_check_interval=30, **options)
+    nodes = [redis.cluster.ClusterNode(*_host_port(node)) for node in parts.netloc.split(",")]
+    return redis.RedisCluster(startup_nodes=nodes, **options)
+
+
+def _host_port(node: str) -> tuple[str, int]:
+    host, _, port = node.rpartition(":")
+    return host, int(port)
+
+
 class RedisExtension:
     """One redis-py client per app, built from REDIS_URL."""
 
     def init_app(self, app):
-        app.extensions["jifen.redis"] = redis.Redis.from_url(
-            app.config["REDIS_URL"],
-            decode_responses=True,
-            socket_connect_timeout=1,
-            socket_timeout=2,
-            health_check_interval=30,
-        )
+        app.extensions["jifen.redis"] = redis_client(app.config["REDIS_URL"])
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.errors import ValidationFailed
+from core.inputs import BIGINT_MAX
 
 
 class ListArgs(ma.Schema):
@@ -31,9 +32,12 @@ def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        position = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(details={"cursor": ["Not a valid cursor."]}) from exc
+    if not 0 <= position <= BIGINT_MAX:  # ours are ids and offsets: never negative or huge
+        raise ValidationFailed(details={"cursor": ["Not a valid cursor."]})
+    return position
 
 
 def paginate(session, query, id_column, *, limit: int, cursor: str | None) -> dict:

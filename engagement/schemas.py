@@ -16,7 +16,7 @@ class CheckinResultSchema(ma.Schema):
 
 class CalendarArgs(ma.Schema):
     month = ma.fields.String(load_default=None, metadata={"example": "2026-11"},
-                             validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                             validate=validate.Regexp(r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$",
                                                       error="Use YYYY-MM."))
 
 

@@ -1,9 +1,9 @@
 """Engagement endpoints: check-in, shares, referrals (members); activities, leaderboard (staff)."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from auth.tokens import member_required, staff_required
+from core.api import Blueprint
 from core.idempotency import idempotent
 from core.pagination import ListArgs, page_schema
 from core.ratelimit import throttled

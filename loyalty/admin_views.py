@@ -1,10 +1,10 @@
 """Merchant console endpoints for members, the ledger, support, rules, campaigns, audit."""
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 
 from auth.tokens import staff_required
 from core import audit
+from core.api import Blueprint
 from core.extensions import db
 from core.idempotency import idempotent
 from core.models import AuditLog

@@ -3,6 +3,7 @@ timestamp, nonce, method, path and sha256(body), one per line."""
 
 import hashlib
 import hmac
+import re
 import time
 from functools import wraps
 
@@ -50,7 +51,9 @@ def _verify():
     headers = request.headers
     key_id, timestamp = headers.get("X-Jifen-Key", ""), headers.get("X-Jifen-Timestamp", "")
     nonce, signature = headers.get("X-Jifen-Nonce", ""), headers.get("X-Jifen-Signature", "")
-    if not (key_id and timestamp.isdigit() and 8 <= len(nonce) <= 64 and signature):
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+    if not (key_id and re.fullmatch(r"[0-9]{1,12}", timestamp) and 8 <= len(nonce) <= 64
+            and signature):
         raise Unauthorized("Missing or malformed signature headers.")
     merchant = merchants.by_pos_key(key_id)
     if merchant is None:

@@ -5,8 +5,8 @@ Idempotency-Key is honoured too, as on every POST that moves points (API.md).
 """
 
 from flask import g
-from flask_smorest import Blueprint
 
+from core.api import Blueprint
 from core.idempotency import idempotent
 from loyalty import earning
 from loyalty.pos import pos_signed

@@ -1,9 +1,9 @@
 """Member-facing loyalty endpoints: /api/v1/me…"""
 
 from flask import Response, g
-from flask_smorest import Blueprint
 
 from auth.tokens import member_required
+from core.api import Blueprint
 from core.extensions import db
 from core.pagination import ListArgs, page_schema, paginate
 from loyalty import notifications, statements

@@ -1,9 +1,9 @@
 """Mall endpoints: the catalogue and orders for members, items/orders/write-off for staff."""
 
 from flask import Response, g
-from flask_smorest import Blueprint
 
 from auth.tokens import current_member, member_required, member_token_required, staff_required
+from core.api import Blueprint
 from core.extensions import db
 from core.idempotency import client_key, idempotent
 from core.pagination import ListArgs, page_schema, paginate

@@ -58,3 +58,30 @@ ensure_chromium() {  # Debian's Chromium and a CJK font for the browser tests an
     [ -x /usr/bin/chromium ] && [ -n "$(fc-list :lang=zh)" ] && return 0
     apt_install chromium fonts-wqy-microhei  # never `playwright install`: no browser download
 }
+
+cluster_answers() {  # $1 = first port: the cluster answers and covers every slot
+    redis-cli -p "$1" cluster info 2>/dev/null | grep -q "cluster_state:ok"
+}
+
+ensure_redis_cluster() {  # $1 = first of three loopback ports: a 3-master Redis Cluster, kept up
+    local first="$1" port ports=()
+    cluster_answers "$first" && return 0
+    command -v redis-server >/dev/null || apt_install redis-server
+    for port in "$first" $((first + 1)) $((first + 2)); do
+        ports+=("127.0.0.1:$port")
+        if redis-cli -p "$port" ping >/dev/null 2>&1; then  # left from a broken cluster: empty it
+            redis-cli -p "$port" flushall >/dev/null && redis-cli -p "$port" cluster reset hard >/dev/null
+            continue
+        fi
+        mkdir -p "/tmp/jifen-redis-cluster/$port"
+        rm -f "/tmp/jifen-redis-cluster/$port/nodes.conf"
+        redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
+            --cluster-config-file nodes.conf --cluster-node-timeout 2000 --save "" \
+            --appendonly no --dir "/tmp/jifen-redis-cluster/$port" \
+            --logfile "/tmp/jifen-redis-cluster/$port/redis.log"
+        for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    done
+    redis-cli --cluster create "${ports[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
+    for _ in $(seq 100); do cluster_answers "$first" && return 0; sleep 0.1; done
+    echo "Redis Cluster did not form on ports $first-$((first + 2))" >&2; return 1
+}
