@@ -10,7 +10,7 @@ from marshmallow import validate
 from core.fields import DecimalString
 
 DEFAULT_RULES = {
-    "earning": {"points_per_yuan": "1.00"},
+    "earning": {"points_per_yuan": "1.00", "pending_days": 0},
     "signup_bonus": 100,
     "checkin": {"ladder": [5, 5, 10, 10, 15, 15, 30]},
     "share": {"points_per_visit": 10, "max_rewarded_visits_per_day": 5},
@@ -39,6 +39,7 @@ DEFAULT_RULES = {
     "notifications": {"expiry_template_id": "expiry-notice"},
     "till": {"enabled": True, "fen_per_point": 5, "max_share_percent": 50, "step": 100,
              "min_points": 100, "excluded_categories": [], "pay_code_seconds": 60},
+    "walk_in": {"claim_days": 90},
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -47,6 +48,12 @@ Points = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0
 
 class EarningSchema(ma.Schema):
     points_per_yuan = DecimalString(minimum=0, maximum=1000, required=True)
+    pending_days = ma.fields.Integer(load_default=0, strict=True,
+                                     validate=validate.Range(0, 365))
+
+
+class WalkInSchema(ma.Schema):
+    claim_days = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
 
 
 class CheckinSchema(ma.Schema):
@@ -145,6 +152,8 @@ class RulesSchema(ma.Schema):
     notifications = _section(NotificationsSchema)
     # Documents saved before the till existed get its defaults.
     till = ma.fields.Nested(TillSchema, load_default=lambda: copy.deepcopy(DEFAULT_RULES["till"]))
+    walk_in = ma.fields.Nested(WalkInSchema,
+                               load_default=lambda: copy.deepcopy(DEFAULT_RULES["walk_in"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):

@@ -1,8 +1,8 @@
-"""counter
+"""counter: pay codes, till redemptions, pending points, walk-in points, verified phones
 
 Revision ID: f_counter
 Revises: e1_analytics
-Create Date: 2026-11-30 19:26:36.472885
+Create Date: 2026-11-30 19:32:25.737229
 
 """
 from alembic import op
@@ -38,11 +38,169 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_pay_codes_merchant_id'), ['merchant_id'], unique=False)
         batch_op.create_index('uq_pay_codes_one_active', ['member_id'], unique=True, postgresql_where=sa.text("status = 'active'"), sqlite_where=sa.text("status = 'active'"))
 
+    op.create_table('verified_phones',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('verified_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_verified_phones_member_id_members')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_verified_phones_merchant_id_merchants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verified_phones')),
+    sa.UniqueConstraint('member_id', name=op.f('uq_verified_phones_member_id'))
+    )
+    with op.batch_alter_table('verified_phones', schema=None) as batch_op:
+        batch_op.create_index('ix_verified_phones_hash', ['merchant_id', 'phone_hash'], unique=False)
+
+    op.create_table('pending_points',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_no', sa.String(length=64), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('cancelled', sa.BigInteger(), nullable=False),
+    sa.Column('available_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('released_at', core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_pending_points_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_pending_points_member_id_members')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_pending_points_merchant_id_merchants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_points')),
+    sa.UniqueConstraint('merchant_id', 'order_no', name=op.f('uq_pending_points_merchant_id_order_no'))
+    )
+    with op.batch_alter_table('pending_points', schema=None) as batch_op:
+        batch_op.create_index('ix_pending_points_due', ['status', 'available_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_points_member_id'), ['member_id'], unique=False)
+
+    op.create_table('walk_in_orders',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_no', sa.String(length=64), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('phone_tail', sa.String(length=4), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('refunded_fen', sa.BigInteger(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('cancelled', sa.BigInteger(), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('category', sa.String(length=64), nullable=True),
+    sa.Column('paid_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('claimed_points', sa.BigInteger(), nullable=True),
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('claimed_at', core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_walk_in_orders_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_walk_in_orders_member_id_members')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_walk_in_orders_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_walk_in_orders_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_walk_in_orders')),
+    sa.UniqueConstraint('merchant_id', 'order_no', name=op.f('uq_walk_in_orders_merchant_id_order_no'))
+    )
+    with op.batch_alter_table('walk_in_orders', schema=None) as batch_op:
+        batch_op.create_index('ix_walk_in_orders_phone', ['merchant_id', 'phone_hash', 'status'], unique=False)
+
+    op.create_table('till_redemptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('redemption_no', sa.String(length=64), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=True),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('discount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('balance_after', sa.BigInteger(), nullable=False),
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('points_returned', sa.BigInteger(), nullable=False),
+    sa.Column('void_entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('void_balance', sa.BigInteger(), nullable=True),
+    sa.Column('void_points', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_till_redemptions_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_till_redemptions_member_id_members')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_till_redemptions_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['order_id'], ['pos_orders.id'], name=op.f('fk_till_redemptions_order_id_pos_orders')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_till_redemptions_store_id_stores')),
+    sa.ForeignKeyConstraint(['void_entry_id'], ['ledger_entries.id'], name=op.f('fk_till_redemptions_void_entry_id_ledger_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_till_redemptions')),
+    sa.UniqueConstraint('merchant_id', 'redemption_no', name=op.f('uq_till_redemptions_merchant_id_redemption_no')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_till_redemptions_order_id'))
+    )
+    with op.batch_alter_table('till_redemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_till_redemptions_member_id'), ['member_id'], unique=False)
+
+    op.create_table('walk_in_refunds',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('refund_no', sa.String(length=64), nullable=False),
+    sa.Column('walk_in_order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('points_cancelled', sa.BigInteger(), nullable=False),
+    sa.Column('points_clawed', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_walk_in_refunds_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['walk_in_order_id'], ['walk_in_orders.id'], name=op.f('fk_walk_in_refunds_walk_in_order_id_walk_in_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_walk_in_refunds')),
+    sa.UniqueConstraint('merchant_id', 'refund_no', name=op.f('uq_walk_in_refunds_merchant_id_refund_no'))
+    )
+    with op.batch_alter_table('walk_in_refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_walk_in_refunds_walk_in_order_id'), ['walk_in_order_id'], unique=False)
+
+    op.create_table('till_redemption_returns',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('redemption_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('refund_no', sa.String(length=64), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_till_redemption_returns_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_till_redemption_returns_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['redemption_id'], ['till_redemptions.id'], name=op.f('fk_till_redemption_returns_redemption_id_till_redemptions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_till_redemption_returns')),
+    sa.UniqueConstraint('merchant_id', 'refund_no', name=op.f('uq_till_redemption_returns_merchant_id_refund_no'))
+    )
+    with op.batch_alter_table('till_redemption_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_till_redemption_returns_redemption_id'), ['redemption_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('till_redemption_returns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_till_redemption_returns_redemption_id'))
+
+    op.drop_table('till_redemption_returns')
+    with op.batch_alter_table('walk_in_refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_walk_in_refunds_walk_in_order_id'))
+
+    op.drop_table('walk_in_refunds')
+    with op.batch_alter_table('till_redemptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_till_redemptions_member_id'))
+
+    op.drop_table('till_redemptions')
+    with op.batch_alter_table('walk_in_orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_walk_in_orders_phone')
+
+    op.drop_table('walk_in_orders')
+    with op.batch_alter_table('pending_points', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_points_member_id'))
+        batch_op.drop_index('ix_pending_points_due')
+
+    op.drop_table('pending_points')
+    with op.batch_alter_table('verified_phones', schema=None) as batch_op:
+        batch_op.drop_index('ix_verified_phones_hash')
+
+    op.drop_table('verified_phones')
     with op.batch_alter_table('pay_codes', schema=None) as batch_op:
         batch_op.drop_index('uq_pay_codes_one_active', postgresql_where=sa.text("status = 'active'"), sqlite_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_pay_codes_merchant_id'))
