@@ -9,6 +9,7 @@ and leaves the code usable until it expires. Failed codes count per POS key in R
 import secrets
 from datetime import timedelta
 
+import segno
 from flask import current_app, g
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,7 +58,9 @@ def _issue_once(merchant_id: int, member_id: int, seconds: int) -> PayCode:
 
 def answer(row: PayCode) -> dict:
     """The member's view of a freshly issued code."""
-    return {"code": row.code, "qr_payload": PREFIX + row.code, "expires_at": row.expires_at}
+    payload = PREFIX + row.code
+    return {"code": row.code, "qr_payload": payload, "expires_at": row.expires_at,
+            "qr_image": segno.make(payload, error="m").svg_data_uri(scale=5, border=2)}
 
 
 def charge(*, merchant_id: int, code: str) -> int:

@@ -7,7 +7,7 @@ Lock order: pay code, pending points, redemption row, then the points account
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import merchants
+from core import audit, merchants
 from core.clock import local_date, now
 from core.errors import (
     Conflict,
@@ -181,3 +181,30 @@ def _answer(row: Redemption) -> dict:
 def _void_answer(row: Redemption) -> dict:
     return {"redemption_no": row.redemption_no, "points_returned": row.void_points,
             "balance": row.void_balance}
+
+
+def staff_quote(merchant_id: int, **args) -> dict:
+    """A quote for the console, with the member's name and card number."""
+    answer = quote(db.session.get(Merchant, merchant_id), **args)
+    member = members.get(merchant_id, answer["member_id"])
+    return {**answer, "nickname": member.nickname, "card_no": member.card_no}
+
+
+def staff_redeem(merchant_id: int, **args) -> dict:
+    """A redemption made from the console; audited."""
+    answer = redeem(db.session.get(Merchant, merchant_id), **args)
+    _audit(merchant_id, "counter.redeem", args["redemption_no"], answer)
+    return answer
+
+
+def staff_void(merchant_id: int, redemption_no: str) -> dict:
+    """A void made from the console; audited."""
+    answer = void(db.session.get(Merchant, merchant_id), redemption_no)
+    _audit(merchant_id, "counter.void", redemption_no, answer)
+    return answer
+
+
+def _audit(merchant_id: int, action: str, redemption_no: str, answer: dict) -> None:
+    audit.record(merchant_id=merchant_id, action=action, target_type="redemption",
+                 target_id=redemption_no, after=answer)
+    db.session.commit()

@@ -25,6 +25,7 @@ class PayCodeSchema(ma.Schema):
     code = ma.fields.String(metadata={"description": "18 digits, single use"})
     qr_payload = ma.fields.String()
     expires_at = ma.fields.DateTime()
+    qr_image = ma.fields.String(metadata={"description": "the QR code as an SVG data URI"})
 
 
 class QuoteInSchema(ma.Schema):
@@ -83,3 +84,14 @@ class PhoneSchema(ma.Schema):
     phone_masked = ma.fields.String()
     verified = ma.fields.Boolean()
     claimed_points = ma.fields.Integer()
+
+
+class CounterQuoteInSchema(ma.Schema):
+    pay_code = ma.fields.String(required=True, validate=CODE)
+    amount_fen = _fen()
+    category = Category
+
+
+class CounterQuoteSchema(QuoteSchema):
+    nickname = ma.fields.String(allow_none=True)
+    card_no = ma.fields.String()

@@ -3,13 +3,15 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from auth.tokens import member_required
+from auth.tokens import member_required, staff_required
 from core.idempotency import idempotent
 from core.ratelimit import throttled
 from loyalty import members
 from loyalty.pos import pos_signed
 from till import paycodes, phones, redemptions
 from till.schemas import (
+    CounterQuoteInSchema,
+    CounterQuoteSchema,
     PayCodeSchema,
     PhoneInSchema,
     PhoneSchema,
@@ -90,3 +92,38 @@ def post_void(redemption_no):
     409 CONFLICT when an order took it (refund the order instead) or the day has passed.
     """
     return redemptions.void(g.merchant, redemption_no)
+
+
+admin_blp = Blueprint("admin_counter", __name__, url_prefix="/api/v1/admin/counter",
+                      description="Merchant console: the counter page (clerks redeem by pay code).")
+CLERKS = ("owner", "manager", "clerk")
+
+
+@admin_blp.post("/quote")
+@staff_required(*CLERKS)
+@admin_blp.arguments(CounterQuoteInSchema)
+@admin_blp.response(200, CounterQuoteSchema)
+def post_counter_quote(args):
+    """The member behind a pay code and what the bill may take (changes nothing)."""
+    return redemptions.staff_quote(g.merchant_id, **args)
+
+
+@admin_blp.post("/redemptions")
+@staff_required(*CLERKS)
+@idempotent
+@admin_blp.arguments(RedemptionInSchema)
+@admin_blp.response(201, RedemptionSchema)
+@admin_blp.alt_response(409, response="CONFLICT")
+def post_counter_redemption(args):
+    """Redeem points on a bill by pay code, as the POS does (audited)."""
+    return redemptions.staff_redeem(g.merchant_id, **args)
+
+
+@admin_blp.post("/redemptions/<string:redemption_no>/void")
+@staff_required(*CLERKS)
+@idempotent
+@admin_blp.response(200, VoidSchema)
+@admin_blp.alt_response(409, response="CONFLICT")
+def post_counter_void(redemption_no):
+    """Void a redemption the same day, before an order took it (audited)."""
+    return redemptions.staff_void(g.merchant_id, redemption_no)

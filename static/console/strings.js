@@ -12,6 +12,7 @@ export default {
   "nav.rules": ["积分规则", "Rules"],
   "nav.campaigns": ["营销活动", "Campaigns"],
   "nav.audit": ["操作日志", "Audit log"],
+  "nav.counter": ["收银台", "Counter"],
 
   "login.title": ["员工登录", "Staff login"],
   "login.merchant_id": ["商户号（选填）", "Merchant no. (optional)"],
@@ -231,4 +232,20 @@ export default {
   "audit.change": ["变更", "Change"],
   "audit.show": ["查看前后", "Before / after"],
   "audit.ip": ["IP", "IP"],
+
+  "counter.hint": ["输入账单金额，扫描或输入会员出示的付款码（60秒有效），查询后用积分抵扣。会员卡号不能用于支付。",
+                   "Enter the bill, scan or type the member's pay code (valid 60 s), then pay part with points. A card number can never pay."],
+  "counter.amount": ["账单金额（元）", "Bill (yuan)"],
+  "counter.pay_code": ["会员付款码", "Member's pay code"],
+  "counter.category": ["项目分类（选填）", "Category (optional)"],
+  "counter.quote": ["查询可抵扣", "Check points"],
+  "counter.member": ["会员：{name}（卡号 {card}）", "Member: {name} (card {card})"],
+  "counter.no_name": ["未填昵称", "no nickname"],
+  "counter.summary": ["可用积分 {balance}，本单最多可用 {max} 积分抵 {discount}（每积分 {rate} 分，按 {step} 积分递增）",
+                      "{balance} points; this bill can take up to {max} points = {discount} ({rate} fen a point, in steps of {step})"],
+  "counter.points": ["使用积分", "Points to use"],
+  "counter.redeem": ["积分抵扣", "Pay with points"],
+  "counter.done": ["已抵扣 {points} 积分（{discount}），剩余 {balance} 积分", "Paid {points} points ({discount}); {balance} left"],
+  "counter.void": ["撤销", "Void"],
+  "counter.voided": ["已撤销，退回 {points} 积分，余额 {balance}", "Voided: {points} points back, balance {balance}"],
 };
