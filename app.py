@@ -33,6 +33,9 @@ from mall import cli as mall_cli
 from mall.views import admin_blp as admin_mall_blp
 from mall.views import mall_blp
 from mall.views import me_blp as me_mall_blp
+from till.views import admin_blp as admin_till_blp
+from till.views import me_blp as me_till_blp
+from till.views import pos_blp as pos_till_blp
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -97,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     for blueprint in (auth_blp, me_blp, admin_loyalty_blp, pos_blp, analytics_blp,
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
-                      admin_mall_blp):
+                      admin_mall_blp, me_till_blp, pos_till_blp, admin_till_blp):
         api.register_blueprint(blueprint)
 
 

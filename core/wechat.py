@@ -1,4 +1,5 @@
-"""Client for the WeChat server APIs we call (code2Session, access token, subscribe messages)."""
+"""Client for the WeChat server APIs we call (code2Session, access token, subscribe messages,
+verified phone numbers)."""
 
 import logging
 
@@ -78,6 +79,22 @@ def send_subscribe_message(merchant, message: dict) -> None:
         if exc.errcode not in TOKEN_INVALID:
             raise
         _send(merchant, message, access_token(merchant, refresh=True))
+
+
+def phone_number(merchant, code: str) -> str:
+    """The phone a getuserphonenumber code stands for (purePhoneNumber, no country code)."""
+    try:
+        body = _phone(code, access_token(merchant))
+    except WeChatError as exc:
+        if exc.errcode not in TOKEN_INVALID:
+            raise
+        body = _phone(code, access_token(merchant, refresh=True))
+    return body["phone_info"]["purePhoneNumber"]
+
+
+def _phone(code: str, token: str) -> dict:
+    return _call("POST", "/wxa/business/getuserphonenumber",
+                 params={"access_token": token}, json={"code": code})
 
 
 def _send(merchant, message, token):

@@ -1,6 +1,7 @@
 """A local stand-in for WeChat's servers, speaking their protocol over real HTTP.
 
-jscode2session answers `fake-<openid>` with that openid and any other code with 40029.
+jscode2session answers `fake-<openid>` with that openid and any other code with 40029;
+getuserphonenumber answers `phone-<digits>` with that number and any other code with 40029.
 Tests and the demo steer it through `/_fake/*`: queue errcodes for the next calls and read
 the subscribe messages it received.
 """
@@ -25,6 +26,7 @@ class FakeWeChat:
             ("/sns/jscode2session", "GET", self.jscode2session),
             ("/cgi-bin/token", "GET", self.token),
             ("/cgi-bin/message/subscribe/send", "POST", self.subscribe_send),
+            ("/wxa/business/getuserphonenumber", "POST", self.phone_number),
             ("/_fake/messages", "GET", self.list_messages),
             ("/_fake/reset", "POST", self.reset),
             ("/_fake/script", "POST", self.script),
@@ -61,6 +63,19 @@ class FakeWeChat:
         with self.lock:
             self.messages.append(request.get_json(force=True))
         return jsonify(errcode=0, errmsg="ok")
+
+    def phone_number(self):
+        if error := self._scripted_error("phone"):
+            return error
+        if request.args.get("access_token") not in self.tokens:
+            return jsonify(errcode=40001, errmsg="invalid credential")
+        code = (request.get_json(force=True, silent=True) or {}).get("code") or ""
+        digits = code[6:] if code.startswith("phone-") else ""
+        if not (digits.isascii() and digits.isdigit() and 5 <= len(digits) <= 15):
+            return jsonify(errcode=40029, errmsg="invalid code")
+        return jsonify(errcode=0, errmsg="ok", phone_info={
+            "phoneNumber": digits, "purePhoneNumber": digits, "countryCode": "86",
+            "watermark": {"appid": "fake", "timestamp": 0}})
 
     def list_messages(self):
         return jsonify(messages=self.messages)

@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from core import events, merchants
 from core.clock import local_date
-from core.errors import Conflict, NotFound
+from core.errors import Conflict
 from core.extensions import db
 from core.models import Merchant
 from loyalty import campaigns, ledger, members, tiers
 from loyalty import rules as pure
 from loyalty.models import Member, PosOrder, PosRefund
+from till import counter
 
 
 def multiplier_for(merchant: Merchant, member: Member, at: datetime,
@@ -31,16 +32,22 @@ def multiplier_for(merchant: Merchant, member: Member, at: datetime,
 
 def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_fen: int,
                     paid_at: datetime, store_id: int | None = None,
-                    category: str | None = None) -> dict:
+                    category: str | None = None, redemption_no: str | None = None) -> dict:
     """Credit a paid order once per order_no; a repeat returns the first answer."""
     existing = _order(merchant.id, order_no)
     if existing is not None:
         return _purchase_answer(existing)
+    if (held := counter.walk_in_purchase(merchant, order_no=order_no, member=member,
+                                         amount_fen=amount_fen, paid_at=paid_at,
+                                         store_id=store_id, category=category,
+                                         redemption_no=redemption_no)) is not None:
+        return held
     buyer = members.find(merchant.id, **member)
     members.ensure_active(buyer)
     merchants.store_of(merchant.id, store_id)
     try:
-        order = _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category)
+        order = _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category,
+                              redemption_no)
         answer = _purchase_answer(order)
         db.session.commit()
         return answer
@@ -50,7 +57,8 @@ def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_f
         return _purchase_answer(_committed_first(_order(merchant.id, order_no), exc))
 
 
-def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category):
+def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category,
+                  redemption_no=None):
     first = db.session.execute(select(PosOrder.id).where(
         PosOrder.member_id == buyer.id).limit(1)).first() is None
     points = pure.earn_points(amount_fen, merchant.rules["earning"]["points_per_yuan"],
@@ -60,9 +68,10 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
                      category=category, points_earned=points, balance_after=0)
     db.session.add(order)
     db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
+    counter.on_order(merchant, order, redemption_no=redemption_no)  # before the account lock
     tiers.add_growth(buyer, amount_fen // 100, "purchase")
     # Growth locks the account, then the member row: the lock order of loyalty/ledger.py.
-    if points > 0:
+    if points > 0 and not counter.hold_pending(merchant, buyer.id, order_no, points):
         entry = ledger.post(merchant_id=merchant.id, member_id=buyer.id, amount=points,
                             type="earn", reason="purchase", ref=ledger.Ref("pos_order", order_no),
                             idempotency_key=f"pos:{order_no}")
@@ -85,7 +94,8 @@ def _order(merchant_id: int, order_no: str, *, lock: bool = False) -> PosOrder |
 
 def _purchase_answer(order: PosOrder) -> dict:
     return {"order_no": order.order_no, "member_id": order.member_id,
-            "points_earned": order.points_earned, "balance": order.balance_after}
+            "points_earned": order.points_earned, "balance": order.balance_after,
+            **counter.order_extras(order)}
 
 
 def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
@@ -93,7 +103,8 @@ def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
     """Claw back points in proportion to the refunded amount, once per refund_no."""
     order = _order(merchant.id, order_no, lock=True)
     if order is None:
-        raise NotFound("Unknown order_no.")
+        return counter.walk_in_refund(merchant, order_no=order_no, refund_no=refund_no,
+                                      amount_fen=amount_fen)
     existing = _refund(merchant.id, refund_no)
     if existing is not None:
         return _refund_answer(existing, order)
@@ -128,17 +139,20 @@ def _claw_back(merchant, order, refund_no, amount_fen) -> PosRefund:
                        amount_fen=amount_fen, points_clawed=0, debt_added=0, balance_after=0)
     db.session.add(refund)
     db.session.flush()
+    # The counter's rows (redemption, pending points) lock before the account, as everywhere.
+    refund.points_clawed = counter.on_refund(merchant, order, refund_no=refund_no,
+                                             refunded_fen=refunded, claw=claw)
     account = ledger.lock_account(merchant.id, order.member_id)
     debt_before = account.debt
-    if claw > 0:
-        entry = ledger.post(merchant_id=merchant.id, member_id=order.member_id, amount=-claw,
+    if (rest := claw - refund.points_clawed) > 0:
+        entry = ledger.post(merchant_id=merchant.id, member_id=order.member_id, amount=-rest,
                             type="clawback", reason="purchase_refund",
                             ref=ledger.Ref("pos_refund", refund_no),
                             idempotency_key=f"pos-refund:{refund_no}",
                             prefer_lot_id=ledger.lot_of(order.entry_id),
                             on_shortfall=_shortfall_policy(merchant))
-        refund.points_clawed = -entry.amount
-        refund.flagged = -entry.amount < claw and _shortfall_policy(merchant) == "forgive"
+        refund.points_clawed -= entry.amount
+        refund.flagged = -entry.amount < rest and _shortfall_policy(merchant) == "forgive"
     order.refunded_fen, order.points_clawed = refunded, order.points_clawed + claw
     refund.debt_added = account.debt - debt_before
     refund.balance_after = account.balance
@@ -158,4 +172,5 @@ def _refund(merchant_id: int, refund_no: str) -> PosRefund | None:
 def _refund_answer(refund: PosRefund, order: PosOrder) -> dict:
     return {"order_no": order.order_no, "refund_no": refund.refund_no,
             "points_clawed": refund.points_clawed, "debt_added": refund.debt_added,
-            "flagged": refund.flagged, "balance": refund.balance_after}
+            "flagged": refund.flagged, "balance": refund.balance_after,
+            "points_returned": counter.points_returned(refund.merchant_id, refund.refund_no)}

@@ -192,3 +192,34 @@ def lot_of(entry_id: int | None) -> int | None:
     if entry_id is None:
         return None
     return db.session.execute(select(Lot.id).where(Lot.entry_id == entry_id)).scalar()
+
+
+def give_back_part(*, merchant_id: int, member_id: int, original: LedgerEntry, start: int,
+                   count: int, type: str, reason: str, ref: Ref,
+                   idempotency_key: str) -> LedgerEntry:
+    """Return points [start, start + count) of what `original` took, lot-exactly.
+
+    The points `original` took are numbered in the order it took them (its consumptions'
+    order), so successive partial returns (refunds of a bill paid with points) never give a
+    lot back twice and together return everything; expired lots stay expired.
+    """
+    account = lock_account(merchant_id, member_id)
+    if existing := find_by_key(merchant_id, idempotency_key):
+        return existing
+    fields = _fields(type, reason, ref, idempotency_key=idempotency_key)
+    rows = db.session.execute(
+        select(LotConsumption, Lot).join(Lot, Lot.id == LotConsumption.lot_id)
+        .where(LotConsumption.entry_id == original.id, LotConsumption.amount > 0)
+        .order_by(LotConsumption.id).execution_options(populate_existing=True)).all()
+    moment, offset, parts = now(), 0, []
+    for taken, lot in rows:
+        part = max(0, min(offset + taken.amount, start + count) - max(offset, start))
+        offset += taken.amount
+        if part and lot.expired_at is None and lot.expires_at > moment:
+            parts.append((lot, part))
+    entry = _append(account, sum(part for _, part in parts), fields)
+    for lot, part in parts:
+        lot.remaining += part
+        db.session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount=-part))
+    db.session.flush()
+    return entry

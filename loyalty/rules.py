@@ -10,7 +10,7 @@ from marshmallow import validate
 from core.fields import DecimalString
 
 DEFAULT_RULES = {
-    "earning": {"points_per_yuan": "1.00"},
+    "earning": {"points_per_yuan": "1.00", "pending_days": 0},
     "signup_bonus": 100,
     "checkin": {"ladder": [5, 5, 10, 10, 15, 15, 30]},
     "share": {"points_per_visit": 10, "max_rewarded_visits_per_day": 5},
@@ -37,6 +37,9 @@ DEFAULT_RULES = {
     "refund_shortfall": "debt",
     "mall": {"monthly_redeem_cap": 0, "pay_timeout_minutes": 15, "voucher_valid_days": 90},
     "notifications": {"expiry_template_id": "expiry-notice"},
+    "till": {"enabled": True, "fen_per_point": 5, "max_share_percent": 50, "step": 100,
+             "min_points": 100, "excluded_categories": [], "pay_code_seconds": 60},
+    "walk_in": {"claim_days": 90},
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -45,6 +48,12 @@ Points = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0
 
 class EarningSchema(ma.Schema):
     points_per_yuan = DecimalString(minimum=0, maximum=1000, required=True)
+    pending_days = ma.fields.Integer(load_default=0, strict=True,
+                                     validate=validate.Range(0, 365))
+
+
+class WalkInSchema(ma.Schema):
+    claim_days = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
 
 
 class CheckinSchema(ma.Schema):
@@ -100,6 +109,21 @@ class NotificationsSchema(ma.Schema):
     expiry_template_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
 
 
+class TillSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+    fen_per_point = ma.fields.Integer(required=True, strict=True,
+                                      validate=validate.Range(1, 10_000))
+    max_share_percent = ma.fields.Integer(required=True, strict=True,
+                                          validate=validate.Range(0, 100))
+    step = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    min_points = ma.fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(0, 10**9))
+    excluded_categories = ma.fields.List(ma.fields.String(validate=validate.Length(1, 64)),
+                                         required=True, validate=validate.Length(0, 100))
+    pay_code_seconds = ma.fields.Integer(required=True, strict=True,
+                                         validate=validate.Range(15, 600))
+
+
 def _section(schema):
     return ma.fields.Nested(schema, required=True)
 
@@ -126,6 +150,10 @@ class RulesSchema(ma.Schema):
     refund_shortfall = ma.fields.String(required=True, validate=validate.OneOf(["debt", "flag"]))
     mall = _section(MallRulesSchema)
     notifications = _section(NotificationsSchema)
+    # Documents saved before the till existed get its defaults.
+    till = ma.fields.Nested(TillSchema, load_default=lambda: copy.deepcopy(DEFAULT_RULES["till"]))
+    walk_in = ma.fields.Nested(WalkInSchema,
+                               load_default=lambda: copy.deepcopy(DEFAULT_RULES["walk_in"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):

@@ -58,12 +58,20 @@ class ExpiringSchema(ma.Schema):
     expires_at = ma.fields.DateTime()
 
 
+class PendingSchema(ma.Schema):
+    points = ma.fields.Integer()
+    available_at = ma.fields.DateTime()
+    source = ma.fields.String()
+    order_no = ma.fields.String()
+
+
 class PointsSchema(ma.Schema):
     balance = ma.fields.Integer()
     expiring = ma.fields.List(ma.fields.Nested(ExpiringSchema))
     lifetime_earned = ma.fields.Integer()
     lifetime_redeemed = ma.fields.Integer()
     debt = ma.fields.Integer()
+    pending = ma.fields.List(ma.fields.Nested(PendingSchema))
 
 
 class EntrySchema(ma.Schema):
@@ -203,13 +211,20 @@ class PosOrderInSchema(ma.Schema):
                                  validate=validate.Range(1, 2**53))
     category = ma.fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=64))
+    redemption_no = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 64),
+        metadata={"description": "the bill's points part (POST /pos/redemptions); "
+                  "amount_fen is then the cash paid, which alone earns"})
 
 
 class PosOrderOutSchema(ma.Schema):
     order_no = ma.fields.String()
-    member_id = ma.fields.Integer()
+    member_id = ma.fields.Integer(allow_none=True)
     points_earned = ma.fields.Integer()
-    balance = ma.fields.Integer()
+    balance = ma.fields.Integer(allow_none=True)
+    pending_points = ma.fields.Integer(metadata={"description": "not yet spendable"})
+    held_for_phone = ma.fields.Boolean(metadata={
+        "description": "a walk-in: points held for the phone until a member verifies it"})
 
 
 class PosRefundInSchema(ma.Schema):
@@ -225,7 +240,9 @@ class PosRefundOutSchema(ma.Schema):
     points_clawed = ma.fields.Integer()
     debt_added = ma.fields.Integer()
     flagged = ma.fields.Boolean()
-    balance = ma.fields.Integer()
+    balance = ma.fields.Integer(allow_none=True)
+    points_returned = ma.fields.Integer(metadata={
+        "description": "points of the bill's redemption given back"})
 
 
 class SubscriptionInSchema(ma.Schema):

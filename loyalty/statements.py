@@ -12,6 +12,7 @@ from core.models import Merchant
 from loyalty import ledger, members, tiers
 from loyalty import rules as pure
 from loyalty.models import LedgerEntry, Member
+from till import pending
 
 
 def card(member: Member) -> dict:
@@ -48,7 +49,8 @@ def points(member: Member) -> dict:
                                                            lot.expires_at.date()))]
     return {"balance": account.balance, "expiring": expiring,
             "lifetime_earned": account.lifetime_earned,
-            "lifetime_redeemed": account.lifetime_redeemed, "debt": account.debt}
+            "lifetime_redeemed": account.lifetime_redeemed, "debt": account.debt,
+            "pending": pending.of_member(member.id)}
 
 
 def transactions(member: Member):

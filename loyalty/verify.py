@@ -1,8 +1,13 @@
-"""`flask ledger verify`: balance = Σ entries = Σ live lots ≥ 0, and an unbroken chain."""
+"""`flask ledger verify`: balance = Σ entries = Σ live lots ≥ 0, and an unbroken chain.
+
+Pending points (till.pending) live outside the ledger until released: 0 ≤ cancelled ≤
+points, a pending row has no entry, a released one exactly its entry of points − cancelled.
+"""
 
 from sqlalchemy import text
 
 from core.extensions import db
+from till import pending
 
 CHECK = text("""
 WITH entry_sums AS (
@@ -34,4 +39,4 @@ def failures() -> list[dict]:
     rows = db.session.execute(CHECK).all()
     return [{"account_id": r[0], "member_id": r[1], "balance": int(r[2]),
              "entries_sum": int(r[3]), "lots_sum": int(r[4]), "chain_breaks": int(r[5])}
-            for r in rows]
+            for r in rows] + pending.failures()

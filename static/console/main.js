@@ -6,6 +6,7 @@ import { h, start } from "/static/lib/ui.js";
 import * as adjustments from "./pages/adjustments.js";
 import * as audit from "./pages/audit.js";
 import * as campaigns from "./pages/campaigns.js";
+import * as counter from "./pages/counter.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as items from "./pages/items.js";
 import * as login from "./pages/login.js";
@@ -28,6 +29,7 @@ const PAGES = [
   { path: "rules", module: rules, roles: STAFF },
   { path: "campaigns", module: campaigns, roles: MANAGERS },
   { path: "audit", module: audit, roles: MANAGERS },
+  { path: "counter", module: counter, roles: [...MANAGERS, "clerk"] },
 ];
 
 register(STRINGS);

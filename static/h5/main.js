@@ -7,10 +7,11 @@ import * as home from "./pages/home.js";
 import * as login from "./pages/login.js";
 import * as mall from "./pages/mall.js";
 import * as orders from "./pages/orders.js";
+import * as pay from "./pages/pay.js";
 import * as share from "./pages/share.js";
 import STRINGS from "./strings.js";
 
-const TABS = { home, mall, orders, share };
+const TABS = { home, mall, orders, share, pay };
 
 register(STRINGS);
 const api = new Api("jifen.h5");

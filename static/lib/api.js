@@ -80,13 +80,14 @@ export class Api {
                                   body: body === undefined ? undefined : JSON.stringify(body) });
     };
     let response = await send();
-    if (response.status === 401 && auth && !token && this.session?.refresh) {
+    if (auth && !token && this.session?.refresh && await sessionRefused(response)) {
       await this.refresh();
       response = await send();
     }
     if (!response.ok) {
+      const loggedOut = auth && !token && await sessionRefused(response);
       const error = new ApiError(response.status, await response.json().catch(() => null));
-      if (response.status === 401 && auth && !token) { this.save(null); this.onLogout(); }
+      if (loggedOut) { this.save(null); this.onLogout(); }
       throw error;
     }
     if (as === "blob") return response.blob();
@@ -103,6 +104,15 @@ export class Api {
       .finally(() => { this.refreshing = null; });
     return this.refreshing;
   }
+}
+
+// 401s about the request, not the login: the session stays.
+const NOT_SESSION = new Set(["PAY_CODE_INVALID"]);
+
+async function sessionRefused(response) {
+  if (response.status !== 401) return false;
+  const body = await response.clone().json().catch(() => null);
+  return !NOT_SESSION.has(body?.error?.code);
 }
 
 function withQuery(path, query) {

@@ -74,4 +74,10 @@ export default {
   "error.MEMBER_FROZEN": ["会员已冻结", "This member is frozen"],
   "error.RATE_LIMITED": ["操作太频繁，请稍后再试", "Too many requests; try again later"],
   "error.SERVICE_UNAVAILABLE": ["服务暂不可用，未做任何更改", "Service unavailable; nothing was changed"],
+  "error.PAY_CODE_INVALID": ["付款码无效（已使用、已过期或已刷新），请会员刷新后重新出示",
+                             "This pay code is used, expired or replaced; ask the member to show a fresh one"],
+  "term.till_redemption": ["积分抵现", "Paid at the counter"],
+  "term.till_void": ["抵现撤销", "Counter payment voided"],
+  "term.till_refund": ["退款退回积分", "Points back on a refund"],
+  "term.walk_in_claim": ["到店消费积分（手机号认领）", "Store purchase (claimed by phone)"],
 };

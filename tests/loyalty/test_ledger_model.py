@@ -1,6 +1,7 @@
 """A model-based test: random sequences of earn, redeem, refund, adjust, reverse and expiry
-(with a moving clock) against a tiny in-test model of lots; after every step the ledger
-invariants hold and the balance equals the model's."""
+(with a moving clock), and the counter's redemptions, voids, partial returns and pending
+points with their release, against a tiny in-test model of lots; after every step the
+ledger invariants hold and the balance equals the model's."""
 
 import uuid
 from datetime import UTC, datetime
@@ -12,11 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from auth.service import create_staff
 from core import merchants
 from core.clock import add_months
-from core.errors import InsufficientPoints
+from core.clock import local_date
+from core.errors import Conflict, InsufficientPoints
 from core.extensions import db
 from loyalty import expiry, ledger, members, support, verify
 from loyalty.models import LedgerEntry
 from loyalty.rules import default_rules
+from till import paycodes, pending, redemptions
 
 AMOUNTS = st.integers(min_value=1, max_value=500)
 
@@ -29,6 +32,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock.set(datetime(2026, 1, 1, tzinfo=UTC))
         rules = {**default_rules(), "signup_bonus": 0, "approval_threshold": 10**9}
+        rules["earning"] = {**rules["earning"], "pending_days": 7}
         self.merchant, _ = merchants.create_merchant(
             name="model", appid=f"wx-model-{uuid.uuid4().hex}", wechat_secret="s", rules=rules)
         self.staff = create_staff(merchant_id=self.merchant.id, username="m", password="x",
@@ -38,6 +42,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.entries: dict[int, list] = {}  # debit entry id → [(lot index, amount)]
         self.credits: dict[int, int] = {}   # credit entry id → lot index
         self.reversed: set[int] = set()
+        self.till: dict[str, dict] = {}     # redemption_no → {taken, returned, tied, at}
+        self.pending: list[tuple] = []      # (available_at, points) not yet released
 
     # the model --------------------------------------------------------------------------
     def _model_credit(self, entry: LedgerEntry) -> None:
@@ -132,6 +138,94 @@ class LedgerMachine(RuleBasedStateMachine):
         for lot in self.lots:
             if lot["expires_at"] <= self.clock() and lot["remaining"]:
                 lot["remaining"], lot["expired"] = 0, True
+
+    # the counter ------------------------------------------------------------------------
+    @rule(steps=st.integers(min_value=1, max_value=5))
+    def till_redeem(self, steps):
+        points, number = steps * 100, f"r-{uuid.uuid4().hex}"
+        expect_refusal = points > self._live()
+        code = paycodes.issue(merchant_id=self.merchant.id, member_id=self.member.id).code
+        try:
+            redemptions.redeem(self.merchant, redemption_no=number, pay_code=code,
+                               amount_fen=points * 10, points=points)
+        except InsufficientPoints:
+            db.session.rollback()
+            assert expect_refusal
+            return
+        assert not expect_refusal
+        self.till[number] = {"taken": self._model_debit(points), "returned": 0,
+                             "tied": False, "at": self.clock()}
+
+    @rule(data=st.data())
+    def till_void(self, data):
+        open_ones = sorted(n for n, r in self.till.items() if not r["tied"])
+        if not open_ones:
+            return
+        number = data.draw(st.sampled_from(open_ones))
+        same_day = local_date(self.till[number]["at"], self.merchant.timezone) == \
+            local_date(self.clock(), self.merchant.timezone)
+        try:
+            redemptions.void(self.merchant, number)
+        except Conflict:
+            db.session.rollback()
+            assert not same_day
+            return
+        assert same_day
+        self._model_give_back(self.till.pop(number)["taken"], 0, None)
+
+    @rule(data=st.data())
+    def till_partial_return(self, data):
+        """A refund of the order the redemption paid gives back a slice of its points."""
+        if not self.till:
+            return
+        number = data.draw(st.sampled_from(sorted(self.till)))
+        spent = self.till[number]
+        used = sum(part for _, part in spent["taken"])
+        if spent["returned"] == used:
+            return
+        count = data.draw(st.integers(min_value=1, max_value=used - spent["returned"]))
+        ledger.give_back_part(
+            merchant_id=self.merchant.id, member_id=self.member.id,
+            original=ledger.find_by_key(self.merchant.id, f"till:{number}"),
+            start=spent["returned"], count=count, type="refund", reason="till_refund",
+            ref=ledger.Ref("pos_refund", number), idempotency_key=f"m-{uuid.uuid4().hex}")
+        db.session.commit()
+        self._model_give_back(spent["taken"], spent["returned"], count)
+        spent["returned"] += count
+        spent["tied"] = True
+
+    def _model_give_back(self, taken: list, start: int, count: int | None) -> None:
+        end = None if count is None else start + count
+        offset = 0
+        for i, part in taken:
+            low, high = max(offset, start), part + offset if end is None else \
+                min(offset + part, end)
+            offset += part
+            lot = self.lots[i]
+            if high > low and not lot["expired"] and lot["expires_at"] > self.clock():
+                lot["remaining"] += high - low
+
+    @rule(amount=AMOUNTS)
+    def purchase_points_wait_pending(self, amount):
+        pending.hold(self.merchant, member_id=self.member.id,
+                     order_no=f"o-{uuid.uuid4().hex}", points=amount)
+        db.session.commit()
+        self.pending.append((pending.days(self.merchant), self.clock(), amount))
+
+    @rule(days=st.integers(min_value=1, max_value=10))
+    def pending_points_are_released(self, days):
+        self.clock.advance(days=days)
+        expiry.expire_due()
+        for lot in self.lots:
+            if lot["expires_at"] <= self.clock() and lot["remaining"]:
+                lot["remaining"], lot["expired"] = 0, True
+        pending.release_due()
+        due = [p for p in self.pending if p[1].timestamp() + p[0] * 86400 <=
+               self.clock().timestamp()]
+        for _days, _at, amount in due:
+            self.lots.append({"remaining": amount, "expired": False,
+                              "expires_at": add_months(self.clock(), 12)})
+        self.pending = [p for p in self.pending if p not in due]
 
     # what must always hold --------------------------------------------------------------
     @invariant()

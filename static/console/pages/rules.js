@@ -15,6 +15,8 @@ const ORDER = ["earning", "points_per_yuan", "signup_bonus", "checkin", "share",
   "referrer_points", "referee_points", "activities", "expiry", "tiers", "code", "name",
   "threshold", "multiplier", "tier_downgrade", "approval_threshold", "point_value_fen",
   "refund_shortfall", "mall", "notifications"];
+// Lists of words, not of numbers.
+const WORD_LISTS = ["excluded_categories"];
 const NEW_ROWS = {
   tiers: { code: "", name: "", threshold: 0, multiplier: "1.00", birthday_multiplier: "1.00" },
   activities: { code: "", name: "", points: 10, limit: 1, period: "month" },
@@ -87,7 +89,9 @@ function editor(path, value, options) {
   const label = /^\d+$/.test(key) ? `#${Number(key) + 1}` : t(`rules.${key}`, {}, key);
   if (Array.isArray(value) && NEW_ROWS[key]) return rows(path, key, label, value, options);
   const { readonly } = options;
-  if (Array.isArray(value)) return field(path, label, { kind: "ints", value, readonly });
+  if (Array.isArray(value)) {
+    return field(path, label, { kind: WORD_LISTS.includes(key) ? "list" : "ints", value, readonly });
+  }
   if (value && typeof value === "object") {
     return h("fieldset", { dataset: { path } }, h("legend", {}, label),
       ordered(value).map(([child, v]) => editor(`${path}.${child}`, v, options)),
