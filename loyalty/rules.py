@@ -37,6 +37,12 @@ DEFAULT_RULES = {
     "refund_shortfall": "debt",
     "mall": {"monthly_redeem_cap": 0, "pay_timeout_minutes": 15, "voucher_valid_days": 90},
     "notifications": {"expiry_template_id": "expiry-notice"},
+    "wallet": {
+        "spend_order": "proportional", "refund_approval_fen": 100_000, "cooling_off_days": 7,
+        "pay_timeout_minutes": 15,
+        "plans": [{"code": "t1000", "name": "充 1000 送 100 Top up 1,000", "amount_fen": 100_000,
+                   "gift_fen": 10_000, "bonus_points": 500}],
+    },
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -100,6 +106,33 @@ class NotificationsSchema(ma.Schema):
     expiry_template_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
 
 
+class WalletPlanSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    amount_fen = ma.fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(1, 10**10))
+    gift_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 10**10))
+    bonus_points = Points
+
+
+class WalletRulesSchema(ma.Schema):
+    spend_order = ma.fields.String(required=True, validate=validate.OneOf(
+        ["proportional", "gift_first", "principal_first"]))
+    refund_approval_fen = ma.fields.Integer(required=True, strict=True,
+                                            validate=validate.Range(0, 10**10))
+    cooling_off_days = ma.fields.Integer(required=True, strict=True,
+                                         validate=validate.Range(7, 365))
+    pay_timeout_minutes = ma.fields.Integer(required=True, strict=True,
+                                            validate=validate.Range(1, 24 * 60))
+    plans = ma.fields.List(ma.fields.Nested(WalletPlanSchema), required=True,
+                           validate=validate.Length(0, 50))
+
+    @ma.validates("plans")
+    def _unique_codes(self, plans, **_kwargs):
+        if len({p["code"] for p in plans}) != len(plans):
+            raise ma.ValidationError("plan codes must be unique")
+
+
 def _section(schema):
     return ma.fields.Nested(schema, required=True)
 
@@ -126,6 +159,9 @@ class RulesSchema(ma.Schema):
     refund_shortfall = ma.fields.String(required=True, validate=validate.OneOf(["debt", "flag"]))
     mall = _section(MallRulesSchema)
     notifications = _section(NotificationsSchema)
+    # Optional: rules stored before stored value existed have no wallet section.
+    wallet = ma.fields.Nested(WalletRulesSchema,
+                              load_default=lambda: copy.deepcopy(DEFAULT_RULES["wallet"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):
