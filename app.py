@@ -30,6 +30,7 @@ from mall import cli as mall_cli
 from mall.views import admin_blp as admin_mall_blp
 from mall.views import mall_blp
 from mall.views import me_blp as me_mall_blp
+from till.views import me_blp as me_till_blp
 from wallet import cli as wallet_cli
 from wallet.views import admin_blp as admin_wallet_blp
 from wallet.views import me_blp as me_wallet_blp
@@ -95,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     for blueprint in (auth_blp, me_blp, admin_loyalty_blp, pos_blp, analytics_blp,
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
-                      admin_mall_blp):
+                      admin_mall_blp, me_till_blp):
         api.register_blueprint(blueprint)
     for blueprint in (pos_wallet_blp, me_wallet_blp, admin_wallet_blp):
         api.register_blueprint(blueprint)

@@ -44,6 +44,9 @@ def from_environment(env=None) -> dict:
             "engagement": {"subject": env.get("RATE_LIMIT_PER_MEMBER", "60/minute"),
                            "ip": env.get("RATE_LIMIT_PER_IP", "3000/minute")},
             "login": {"ip": env.get("RATE_LIMIT_LOGIN_PER_IP", "600/minute")},
+            # invalid pay codes a POS key may present before it is refused (code guessing)
+            "pay_code_failures": {
+                "subject": env.get("RATE_LIMIT_PAY_CODE_FAILURES", "20/minute")},
         },
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Jifen loyalty & points mall API",

@@ -51,3 +51,7 @@ def mall_holds(merchant_id: int, item_id: int) -> str:
 
 def mall_quota(merchant_id: int, item_id: int, member_id: int) -> str:
     return f"{_tag(merchant_id)}:mall:quota:{int(item_id)}:{int(member_id)}"
+
+
+def pay_code_failures(merchant_id: int, who: str) -> str:
+    return f"{_tag(merchant_id)}:till:paycode-fail:{who}"

@@ -37,6 +37,8 @@ DEFAULT_RULES = {
     "refund_shortfall": "debt",
     "mall": {"monthly_redeem_cap": 0, "pay_timeout_minutes": 15, "voucher_valid_days": 90},
     "notifications": {"expiry_template_id": "expiry-notice"},
+    "till": {"enabled": True, "fen_per_point": 5, "max_share_percent": 50, "step": 100,
+             "min_points": 100, "excluded_categories": [], "pay_code_seconds": 60},
     "wallet": {
         "spend_order": "proportional", "refund_approval_fen": 100_000, "cooling_off_days": 7,
         "pay_timeout_minutes": 15,
@@ -106,6 +108,21 @@ class NotificationsSchema(ma.Schema):
     expiry_template_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
 
 
+class TillSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+    fen_per_point = ma.fields.Integer(required=True, strict=True,
+                                      validate=validate.Range(1, 10_000))
+    max_share_percent = ma.fields.Integer(required=True, strict=True,
+                                          validate=validate.Range(0, 100))
+    step = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    min_points = ma.fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(0, 10**9))
+    excluded_categories = ma.fields.List(ma.fields.String(validate=validate.Length(1, 64)),
+                                         required=True, validate=validate.Length(0, 100))
+    pay_code_seconds = ma.fields.Integer(required=True, strict=True,
+                                         validate=validate.Range(15, 600))
+
+
 class WalletPlanSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
     name = ma.fields.String(required=True, validate=validate.Length(1, 64))
@@ -159,6 +176,8 @@ class RulesSchema(ma.Schema):
     refund_shortfall = ma.fields.String(required=True, validate=validate.OneOf(["debt", "flag"]))
     mall = _section(MallRulesSchema)
     notifications = _section(NotificationsSchema)
+    # Documents saved before the till existed get its defaults.
+    till = ma.fields.Nested(TillSchema, load_default=lambda: copy.deepcopy(DEFAULT_RULES["till"]))
     # Optional: rules stored before stored value existed have no wallet section.
     wallet = ma.fields.Nested(WalletRulesSchema,
                               load_default=lambda: copy.deepcopy(DEFAULT_RULES["wallet"]))

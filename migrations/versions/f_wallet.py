@@ -1,7 +1,7 @@
 """wallet
 
 Revision ID: f_wallet
-Revises: e1_analytics
+Revises: f_counter
 Create Date: 2026-11-30 19:27:42.832487
 
 """
@@ -13,7 +13,7 @@ import core.types
 
 # revision identifiers, used by Alembic.
 revision = 'f_wallet'
-down_revision = 'e1_analytics'
+down_revision = 'f_counter'
 branch_labels = None
 depends_on = None
 
