@@ -44,3 +44,35 @@ def statement(client, member: dict) -> list[dict]:
     """The member's wallet entries, newest first."""
     return client.get("/api/v1/me/wallet/transactions?limit=100",
                       headers=member["headers"]).json["items"]
+
+
+def pay_code(client, member: dict) -> str:
+    """A fresh pay code of the member (voids their previous one)."""
+    response = client.post("/api/v1/me/pay-codes", headers=member["headers"])
+    assert response.status_code == 201, response.json
+    return response.json["code"]
+
+
+def pay(client, merchant: dict, member: dict, amount_fen: int, **extra):
+    """A counter payment from the member's wallet with a fresh pay code."""
+    body = {"payment_no": f"p-{next(_numbers)}", "pay_code": pay_code(client, member),
+            "amount_fen": amount_fen, **extra}
+    return pos_post(client, merchant, PAYMENTS, body)
+
+
+def refund_payment(client, merchant: dict, payment_no: str, amount_fen: int, **extra):
+    """A refund of (part of) a wallet payment."""
+    body = {"payment_no": payment_no, "refund_no": f"r-{next(_numbers)}",
+            "amount_fen": amount_fen, **extra}
+    return pos_post(client, merchant, REFUNDS, body)
+
+
+def set_wallet_rules(app, merchant: dict, **changes) -> None:
+    """Change the merchant's wallet rules directly (the rules API is tested elsewhere)."""
+    from core.extensions import db
+    from core.models import Merchant
+
+    with app.app_context():
+        tenant = db.session.get(Merchant, merchant["id"])
+        tenant.rules = {**tenant.rules, "wallet": {**tenant.rules["wallet"], **changes}}
+        db.session.commit()
