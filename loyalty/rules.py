@@ -146,7 +146,7 @@ class WalletRulesSchema(ma.Schema):
 
     @ma.validates("plans")
     def _unique_codes(self, plans, **_kwargs):
-        if len({p["code"] for p in plans}) != len(plans):
+        if len({p.get("code") for p in plans}) != len(plans):
             raise ma.ValidationError("plan codes must be unique")
 
 

@@ -76,3 +76,13 @@ def set_wallet_rules(app, merchant: dict, **changes) -> None:
         tenant = db.session.get(Merchant, merchant["id"])
         tenant.rules = {**tenant.rules, "wallet": {**tenant.rules["wallet"], **changes}}
         db.session.commit()
+
+
+def victim_objects(api, client, merchant: dict) -> dict:
+    """Path ids of a merchant's wallet objects, for tenancy and ownership probes."""
+    member = api.member(merchant)
+    refunded = paid_member_topup(client, member, amount_fen=1_000)
+    refund = client.post(f"/api/v1/me/wallet/topups/{refunded['id']}/refund",
+                         headers=member["headers"]).json
+    kept = paid_member_topup(client, member, amount_fen=2_000)
+    return {"topup_id": kept["id"], "refund_id": refund["id"]}
