@@ -5,7 +5,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import merchants
+from auth.models import Staff
+from core import audit, merchants
 from core.errors import ApiError, Conflict, InsufficientFunds, NotFound
 from core.extensions import db
 from core.models import Merchant
@@ -14,16 +15,25 @@ from wallet.models import Payment, PaymentRefund
 
 
 def pay(merchant: Merchant, *, payment_no: str, payer: Callable[[], int], amount_fen: int,
-        order_no: str | None = None, store_id: int | None = None) -> Payment:
+        order_no: str | None = None, store_id: int | None = None,
+        staff: Staff | None = None) -> Payment:
     """Pay once per payment_no; `payer` names the member (it uses up their pay code).
 
-    A refusal rolls the whole transaction back, so the pay code stays usable."""
+    A refusal rolls the whole transaction back, so the pay code stays usable. `staff` is
+    the console user at the counter (audited), None for a POS."""
     existing = _payment(merchant.id, payment_no)
     if existing is not None:
         return existing
     merchants.store_of(merchant.id, store_id)
     try:
-        payment = _take(merchant, payer(), payment_no, amount_fen, order_no, store_id)
+        payment = _take(merchant, payer(), payment_no, amount_fen, order_no, store_id,
+                        staff.id if staff else None)
+        if staff is not None:
+            audit.record(merchant_id=merchant.id, action="wallet.payment", target_type="member",
+                         target_id=payment.member_id, after={
+                             "payment_no": payment_no, "amount_fen": amount_fen,
+                             "principal_fen": payment.principal_fen,
+                             "gift_fen": payment.gift_fen})
         db.session.commit()
         return payment
     except (IntegrityError, ApiError):
@@ -36,7 +46,8 @@ def pay(merchant: Merchant, *, payment_no: str, payer: Callable[[], int], amount
         return again
 
 
-def _take(merchant, member_id, payment_no, amount_fen, order_no, store_id) -> Payment:
+def _take(merchant, member_id, payment_no, amount_fen, order_no, store_id,
+          operator_id) -> Payment:
     account = ledger.lock_account(merchant.id, member_id)
     wallet = ledger.parts(account)
     if account is None or amount_fen > wallet.total:
@@ -52,7 +63,7 @@ def _take(merchant, member_id, payment_no, amount_fen, order_no, store_id) -> Pa
     db.session.flush()  # the unique (merchant, payment_no) row is the once-only guarantee
     entry = ledger.post(account, principal_fen=-taken.principal_fen, gift_fen=-taken.gift_fen,
                         type="payment", reason="counter_payment", ref=("payment", payment_no),
-                        store_id=store_id)
+                        store_id=store_id, operator_id=operator_id)
     payment.principal_after, payment.gift_after = entry.principal_after, entry.gift_after
     return payment
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import merchants
+from auth.models import Staff
+from core import audit, merchants
 from core.clock import now
 from core.errors import ApiError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
@@ -46,34 +47,38 @@ def _new(merchant: Merchant, member_id: int, topup_no: str, source: str, amount_
     return topup
 
 
-def _credit(topup: Topup, payment_ref: str) -> None:
+def _credit(topup: Topup, payment_ref: str, operator_id: int | None = None) -> None:
     """Mark paid: principal and gift into the wallet, bonus points into the points ledger."""
     account = ledger.lock_account(topup.merchant_id, topup.member_id, create=True)
     entry = ledger.post(account, principal_fen=topup.principal_fen, gift_fen=topup.gift_fen,
                         type="topup", reason=topup.source, ref=("topup", topup.id),
-                        store_id=topup.store_id)
+                        store_id=topup.store_id, operator_id=operator_id)
     topup.status, topup.paid_at = "paid", entry.created_at
     topup.entry_id, topup.payment_ref = entry.id, payment_ref
     if topup.bonus_points:
         points.post(merchant_id=topup.merchant_id, member_id=topup.member_id,
                     amount=topup.bonus_points, type="earn", reason="wallet_topup_bonus",
                     ref=points.Ref("wallet_topup", topup.topup_no),
-                    idempotency_key=f"wallet-topup:{topup.topup_no}")
+                    operator_id=operator_id, idempotency_key=f"wallet-topup:{topup.topup_no}")
 
 
 def at_counter(merchant: Merchant, *, topup_no: str, payer: Callable[[], int],
-               amount_fen: int, plan_code: str | None = None,
-               store_id: int | None = None) -> Topup:
+               amount_fen: int, plan_code: str | None = None, store_id: int | None = None,
+               staff: Staff | None = None) -> Topup:
     """A top-up paid at the counter, once per topup_no; a repeat returns the first one.
 
-    `payer` names the member (by pay code, which it uses up, or by card, phone or id)."""
+    `payer` names the member (by pay code, which it uses up, or by card, phone or id);
+    `staff` is the console user who took the money (audited), None for a POS."""
     existing = _by_no(merchant.id, topup_no)
     if existing is not None:
         return existing
     merchants.store_of(merchant.id, store_id)
     try:
         topup = _new(merchant, payer(), topup_no, "counter", amount_fen, plan_code, store_id)
-        _credit(topup, payment_ref="counter")
+        _credit(topup, payment_ref="counter", operator_id=staff.id if staff else None)
+        if staff is not None:
+            audit.record(merchant_id=merchant.id, action="wallet.topup", target_type="member",
+                         target_id=topup.member_id, after=counter_answer(topup))
         db.session.commit()
         return topup
     except (IntegrityError, ApiError):

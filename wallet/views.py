@@ -131,6 +131,31 @@ def refund_topup(topup_id):
     return refunds.request(g.merchant_id, topup_id, member_id=g.member.id)
 
 
+@admin_blp.post("/wallet/topups")
+@staff_required(*COUNTER)
+@idempotent
+@admin_blp.arguments(PosTopupInSchema)
+@admin_blp.response(201, PosTopupOutSchema)
+def staff_topup(args):
+    """Top up at the counter from the console (as the POS call, with the clerk audited)."""
+    payer = payers.of(g.merchant_id, pay_code=args.pop("pay_code", None),
+                      member=args.pop("member", None))
+    merchant = merchants.get(g.merchant_id)
+    return topups.counter_answer(topups.at_counter(merchant, payer=payer, staff=g.staff,
+                                                   **args))
+
+
+@admin_blp.post("/wallet/payments")
+@staff_required(*COUNTER)
+@idempotent
+@admin_blp.arguments(PosPaymentInSchema)
+@admin_blp.response(201, PosPaymentOutSchema)
+def staff_payment(args):
+    """Charge the wallet by pay code from the console (the clerk is audited)."""
+    payer = payers.of(g.merchant_id, pay_code=args.pop("pay_code"))
+    return payments.pay(merchants.get(g.merchant_id), payer=payer, staff=g.staff, **args)
+
+
 @admin_blp.get("/wallet/plans")
 @staff_required()
 @admin_blp.response(200, PlanListSchema)

@@ -113,3 +113,30 @@ def test_the_wallet_operations_publish_the_contracts_roles(app):
     assert published[("post", "/api/v1/admin/wallet/refunds/{refund_id}/approve")] == managers
     assert published[("post", "/api/v1/admin/wallet/refunds/{refund_id}/reject")] == managers
     assert published[("get", "/api/v1/admin/analytics/wallet")] == managers
+
+
+def test_a_clerk_tops_up_and_charges_at_the_console_and_both_are_audited(shop, client):
+    clerk, member = shop["clerk"], shop["member"]
+    topup = client.post("/api/v1/admin/wallet/topups", headers=clerk["headers"], json={
+        "topup_no": "c-1", "member": {"card_no": member["card_no"]}, "amount_fen": 100_000,
+        "plan_code": "t1000"})
+    assert topup.status_code == 201, topup.json
+    code = client.post("/api/v1/me/pay-codes", headers=member["headers"]).json["code"]
+    paid = client.post("/api/v1/admin/wallet/payments", headers=clerk["headers"],
+                       json={"payment_no": "c-2", "pay_code": code, "amount_fen": 11_000})
+    assert paid.status_code == 201 and paid.json["wallet"] == {"principal_fen": 90_000,
+                                                               "gift_fen": 9_000}
+    audit = client.get("/api/v1/admin/audit", headers=shop["owner"]["headers"]).json["items"]
+    assert [(a["action"], a["actor_id"]) for a in audit[:2]] == [
+        ("wallet.payment", clerk["id"]), ("wallet.topup", clerk["id"])]
+    view = client.get(f"/api/v1/admin/members/{member['id']}/wallet",
+                      headers=clerk["headers"]).json
+    assert {e["operator_id"] for e in view["entries"]} == {clerk["id"]}
+
+
+def test_support_staff_cannot_take_money_at_the_counter(api, shop, client):
+    support = api.staff(shop["merchant"], "support")
+    response = client.post("/api/v1/admin/wallet/topups", headers=support["headers"], json={
+        "topup_no": "s-1", "member": {"member_id": shop["member"]["id"]}, "amount_fen": 100})
+    assert_error(response, 403, "FORBIDDEN")
+    assert wallet(client, shop["member"]) == (0, 0)
