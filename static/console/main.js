@@ -13,6 +13,7 @@ import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
 import * as vouchers from "./pages/vouchers.js";
+import * as wallet from "./pages/wallet.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -28,6 +29,7 @@ const PAGES = [
   { path: "rules", module: rules, roles: STAFF },
   { path: "campaigns", module: campaigns, roles: MANAGERS },
   { path: "audit", module: audit, roles: MANAGERS },
+  { path: "wallet", module: wallet, roles: [...MANAGERS, "clerk"] },
 ];
 
 register(STRINGS);

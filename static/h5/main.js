@@ -8,9 +8,10 @@ import * as login from "./pages/login.js";
 import * as mall from "./pages/mall.js";
 import * as orders from "./pages/orders.js";
 import * as share from "./pages/share.js";
+import * as wallet from "./pages/wallet.js";
 import STRINGS from "./strings.js";
 
-const TABS = { home, mall, orders, share };
+const TABS = { home, mall, orders, share, wallet };
 
 register(STRINGS);
 const api = new Api("jifen.h5");
