@@ -80,13 +80,16 @@ export class Api {
                                   body: body === undefined ? undefined : JSON.stringify(body) });
     };
     let response = await send();
-    if (response.status === 401 && auth && !token && this.session?.refresh) {
+    if (await sessionRefused(response) && auth && !token && this.session?.refresh) {
       await this.refresh();
       response = await send();
     }
     if (!response.ok) {
       const error = new ApiError(response.status, await response.json().catch(() => null));
-      if (response.status === 401 && auth && !token) { this.save(null); this.onLogout(); }
+      if (error.code !== "PAY_CODE_INVALID" && response.status === 401 && auth && !token) {
+        this.save(null);
+        this.onLogout();
+      }
       throw error;
     }
     if (as === "blob") return response.blob();
@@ -103,6 +106,13 @@ export class Api {
       .finally(() => { this.refreshing = null; });
     return this.refreshing;
   }
+}
+
+/** A 401 about the session, not about a member's pay code (401 PAY_CODE_INVALID). */
+async function sessionRefused(response) {
+  if (response.status !== 401) return false;
+  const body = await response.clone().json().catch(() => null);
+  return body?.error?.code !== "PAY_CODE_INVALID";
 }
 
 function withQuery(path, query) {
