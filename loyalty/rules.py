@@ -144,10 +144,11 @@ class WalletRulesSchema(ma.Schema):
     plans = ma.fields.List(ma.fields.Nested(WalletPlanSchema), required=True,
                            validate=validate.Length(0, 50))
 
-    @ma.validates("plans")
-    def _unique_codes(self, plans, **_kwargs):
-        if len({p.get("code") for p in plans}) != len(plans):
-            raise ma.ValidationError("plan codes must be unique")
+    @ma.validates_schema  # skipped while a plan itself is invalid
+    def _unique_codes(self, data, **_kwargs):
+        codes = [plan["code"] for plan in data.get("plans", [])]
+        if len(set(codes)) != len(codes):
+            raise ma.ValidationError("plan codes must be unique", "plans")
 
 
 def _section(schema):

@@ -72,9 +72,14 @@ def _apply(refund: TopupRefund, topup: Topup, account, approver: Staff | None) -
         refund.principal_fen, refund.gift_fen)
     if back.principal_fen == 0:
         raise Conflict("Nothing of this top-up is left to refund.")
-    entry = ledger.post(account, principal_fen=-back.principal_fen, gift_fen=-back.gift_fen,
+    operator = approver.id if approver else refund.requested_by
+    entry = ledger.post(account, principal_fen=-back.principal_fen, gift_fen=0,
                         type="topup_refund", reason=refund.kind, ref=("topup", topup.id),
-                        operator_id=approver.id if approver else refund.requested_by)
+                        operator_id=operator, store_id=topup.store_id)
+    if back.gift_fen:  # a gift was never paid for: it is taken back, not refunded
+        ledger.post(account, principal_fen=0, gift_fen=-back.gift_fen, type="gift_forfeit",
+                    reason=refund.kind, ref=("topup", topup.id), operator_id=operator,
+                    store_id=topup.store_id)
     refund.principal_fen, refund.gift_fen, refund.entry_id = (
         back.principal_fen, back.gift_fen, entry.id)
     refund.points_debt = _take_back_points(refund, topup)

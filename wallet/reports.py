@@ -9,7 +9,7 @@ from core.extensions import db
 from core.models import Merchant, Store
 from wallet.models import WalletAccount, WalletEntry
 
-MOVEMENTS = ("topup", "payment", "payment_refund", "topup_refund")
+MOVEMENTS = ("topup", "payment", "payment_refund", "topup_refund", "gift_forfeit")
 
 
 def report(merchant: Merchant, start: date | None, end: date | None) -> dict:

@@ -25,10 +25,11 @@ class PlanListSchema(ma.Schema):
     plans = ma.fields.List(ma.fields.Nested(WalletPlanSchema), required=True,
                            validate=validate.Length(0, 50))
 
-    @ma.validates("plans")
-    def _unique_codes(self, plans, **_kwargs):
-        if len({p.get("code") for p in plans}) != len(plans):
-            raise ma.ValidationError("plan codes must be unique")
+    @ma.validates_schema  # skipped while a plan itself is invalid
+    def _unique_codes(self, data, **_kwargs):
+        codes = [plan["code"] for plan in data.get("plans", [])]
+        if len(set(codes)) != len(codes):
+            raise ma.ValidationError("plan codes must be unique", "plans")
 
 
 class MyWalletSchema(WalletSchema):
@@ -191,4 +192,6 @@ class WalletReportSchema(ma.Schema):
     payment_refund_gift_fen = ma.fields.Integer()
     topup_refund_principal_fen = ma.fields.Integer()
     topup_refund_gift_fen = ma.fields.Integer()
+    gift_forfeit_principal_fen = ma.fields.Integer()
+    gift_forfeit_gift_fen = ma.fields.Integer()
     stores = ma.fields.List(ma.fields.Nested(StoreLiabilitySchema))

@@ -168,3 +168,15 @@ def test_another_merchant_cannot_refund_a_payment(api, shop, client):
     assert_error(refund_payment(client, api.merchant(), paid["payment_no"], 1_000),
                  404, "NOT_FOUND")
     assert sum(wallet(client, shop["member"])) == 109_000
+
+
+def test_concurrent_refunds_never_give_back_more_than_the_payment(shop, client, app):
+    paid = pay(client, shop["merchant"], shop["member"], 1_000).json
+
+    def send(n):
+        return refund_payment(app.test_client(), shop["merchant"], paid["payment_no"],
+                              600).status_code
+
+    statuses = run_concurrently(send, range(8))
+    assert statuses.count(201) == 1 and statuses.count(409) == 7
+    assert sum(wallet(client, shop["member"])) == 109_600

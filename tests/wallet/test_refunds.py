@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_error, balance, purchase
+from tests.helpers import assert_error, balance, purchase, run_concurrently
 from tests.mall.shop import create_item, placed
 from tests.wallet.purse import (
     paid_member_topup,
@@ -39,7 +39,9 @@ def test_within_seven_days_unused_everything_goes_back(shop, client, clock):
     assert refund["method"] == "provider"
     assert wallet(client, member) == (0, 0)
     assert balance(client, member) == points_before
-    assert statement(client, member)[0]["type"] == "topup_refund"
+    entries = statement(client, member)
+    assert [(e["type"], e["principal_fen"], e["gift_fen"]) for e in entries[:2]] == [
+        ("gift_forfeit", 0, -10_000), ("topup_refund", -100_000, 0)]
 
 
 def test_bonus_points_already_spent_become_points_debt(shop, client):
@@ -144,3 +146,15 @@ def test_another_merchants_staff_cannot_refund_or_approve(api, shop, client):
                            headers=outsider["headers"], json={})
     assert_error(response, 404, "NOT_FOUND")
     assert wallet(client, shop["member"]) == (5_000, 0)
+
+
+def test_concurrent_refund_requests_refund_a_top_up_once(shop, client, app):
+    topup = paid_member_topup(client, shop["member"], plan_code="t1000")
+    member = shop["member"]
+
+    def send(_):
+        return ask(app.test_client(), member, topup["id"]).status_code
+
+    statuses = run_concurrently(send, range(8))
+    assert statuses.count(201) == 1 and statuses.count(409) == 7
+    assert wallet(client, member) == (0, 0)
