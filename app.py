@@ -36,6 +36,10 @@ from mall.views import me_blp as me_mall_blp
 from till.views import admin_blp as admin_till_blp
 from till.views import me_blp as me_till_blp
 from till.views import pos_blp as pos_till_blp
+from wallet import cli as wallet_cli
+from wallet.views import admin_blp as admin_wallet_blp
+from wallet.views import me_blp as me_wallet_blp
+from wallet.views import pos_blp as pos_wallet_blp
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -102,9 +106,11 @@ def register_blueprints(app: Flask) -> None:
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
                       admin_mall_blp, me_till_blp, pos_till_blp, admin_till_blp):
         api.register_blueprint(blueprint)
+    for blueprint in (pos_wallet_blp, me_wallet_blp, admin_wallet_blp):
+        api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
-                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS):
+                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS):
         app.cli.add_command(command)

@@ -57,6 +57,7 @@ OutOfStock = _error(409, "OUT_OF_STOCK", "Out of stock.")
 LimitExceeded = _error(409, "LIMIT_EXCEEDED", "A limit was reached.")
 AlreadyCheckedIn = _error(409, "ALREADY_CHECKED_IN", "Already checked in today.")
 NotOnSale = _error(409, "NOT_ON_SALE", "This item is not on sale now.")
+InsufficientFunds = _error(409, "INSUFFICIENT_FUNDS", "Not enough stored value.")
 MemberFrozen = _error(403, "MEMBER_FROZEN", "This member account is frozen.")
 PayCodeInvalid = _error(401, "PAY_CODE_INVALID",
                         "This pay code is used, expired, voided or unknown.")

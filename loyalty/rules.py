@@ -40,6 +40,12 @@ DEFAULT_RULES = {
     "till": {"enabled": True, "fen_per_point": 5, "max_share_percent": 50, "step": 100,
              "min_points": 100, "excluded_categories": [], "pay_code_seconds": 60},
     "walk_in": {"claim_days": 90},
+    "wallet": {
+        "spend_order": "proportional", "refund_approval_fen": 100_000, "cooling_off_days": 7,
+        "pay_timeout_minutes": 15,
+        "plans": [{"code": "t1000", "name": "充 1000 送 100 Top up 1,000", "amount_fen": 100_000,
+                   "gift_fen": 10_000, "bonus_points": 500}],
+    },
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -124,6 +130,34 @@ class TillSchema(ma.Schema):
                                          validate=validate.Range(15, 600))
 
 
+class WalletPlanSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    amount_fen = ma.fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(1, 10**10))
+    gift_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 10**10))
+    bonus_points = Points
+
+
+class WalletRulesSchema(ma.Schema):
+    spend_order = ma.fields.String(required=True, validate=validate.OneOf(
+        ["proportional", "gift_first", "principal_first"]))
+    refund_approval_fen = ma.fields.Integer(required=True, strict=True,
+                                            validate=validate.Range(0, 10**10))
+    cooling_off_days = ma.fields.Integer(required=True, strict=True,
+                                         validate=validate.Range(7, 365))
+    pay_timeout_minutes = ma.fields.Integer(required=True, strict=True,
+                                            validate=validate.Range(1, 24 * 60))
+    plans = ma.fields.List(ma.fields.Nested(WalletPlanSchema), required=True,
+                           validate=validate.Length(0, 50))
+
+    @ma.validates_schema  # skipped while a plan itself is invalid
+    def _unique_codes(self, data, **_kwargs):
+        codes = [plan["code"] for plan in data.get("plans", [])]
+        if len(set(codes)) != len(codes):
+            raise ma.ValidationError("plan codes must be unique", "plans")
+
+
 def _section(schema):
     return ma.fields.Nested(schema, required=True)
 
@@ -154,6 +188,9 @@ class RulesSchema(ma.Schema):
     till = ma.fields.Nested(TillSchema, load_default=lambda: copy.deepcopy(DEFAULT_RULES["till"]))
     walk_in = ma.fields.Nested(WalkInSchema,
                                load_default=lambda: copy.deepcopy(DEFAULT_RULES["walk_in"]))
+    # Optional: rules stored before stored value existed have no wallet section.
+    wallet = ma.fields.Nested(WalletRulesSchema,
+                              load_default=lambda: copy.deepcopy(DEFAULT_RULES["wallet"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):

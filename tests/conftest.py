@@ -16,6 +16,7 @@ from core.wechat_fake import serve_in_thread
 from loyalty import verify
 from tests.helpers import Api
 from tests.scanning import SecretScanningClient
+from wallet import verify as wallet_verify
 
 TMP = tempfile.mkdtemp(prefix="jifen-tests-")
 
@@ -89,6 +90,7 @@ def _clean(app, clock, wechat_server):
     yield
     with app.app_context():
         assert verify.failures() == [], "the ledger check failed after this test"
+        assert wallet_verify.failures() == [], "the wallet check failed after this test"
     clock.reset()
     requests.post(f"{wechat_server}/_fake/reset", timeout=5)
     with app.app_context():

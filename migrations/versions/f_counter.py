@@ -1,7 +1,7 @@
 """counter: pay codes, till redemptions, pending points, walk-in points, verified phones
 
 Revision ID: f_counter
-Revises: e1_analytics
+Revises: f_rel
 Create Date: 2026-11-30 19:32:25.737229
 
 """
@@ -13,7 +13,7 @@ import core.types
 
 # revision identifiers, used by Alembic.
 revision = 'f_counter'
-down_revision = 'e1_analytics'
+down_revision = 'f_rel'
 branch_labels = None
 depends_on = None
 

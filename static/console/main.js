@@ -14,6 +14,7 @@ import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
 import * as vouchers from "./pages/vouchers.js";
+import * as wallet from "./pages/wallet.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -30,6 +31,7 @@ const PAGES = [
   { path: "campaigns", module: campaigns, roles: MANAGERS },
   { path: "audit", module: audit, roles: MANAGERS },
   { path: "counter", module: counter, roles: [...MANAGERS, "clerk"] },
+  { path: "wallet", module: wallet, roles: [...MANAGERS, "clerk"] },
 ];
 
 register(STRINGS);

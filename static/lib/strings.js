@@ -73,6 +73,8 @@ export default {
   "error.NOT_ON_SALE": ["商品当前不在售", "Not on sale now"],
   "error.MEMBER_FROZEN": ["会员已冻结", "This member is frozen"],
   "error.RATE_LIMITED": ["操作太频繁，请稍后再试", "Too many requests; try again later"],
+  "error.INSUFFICIENT_FUNDS": ["储值余额不足", "Not enough stored value"],
+  "error.PAY_CODE_INVALID": ["付款码无效或已过期，请会员刷新后重试", "The pay code is invalid or expired; ask the member to refresh it"],
   "error.SERVICE_UNAVAILABLE": ["服务暂不可用，未做任何更改", "Service unavailable; nothing was changed"],
   "error.PAY_CODE_INVALID": ["付款码无效（已使用、已过期或已刷新），请会员刷新后重新出示",
                              "This pay code is used, expired or replaced; ask the member to show a fresh one"],

@@ -41,7 +41,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     assert series["drawn"] > 0 and sum(series["data"][0]) == 228
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
     assert menu(page) == ["dashboard", "vouchers", "members", "adjustments", "items", "orders",
-                          "rules", "campaigns", "audit", "counter"]
+                          "rules", "campaigns", "audit", "counter", "wallet"]
     screenshot(page, "console-dashboard")
 
     with page.expect_download() as download:
@@ -153,7 +153,7 @@ def test_a_clerk_writes_off_a_voucher_once_and_sees_the_error_the_second_time(ap
     voucher = placed(client, api.member(merchant), item)["vouchers"][0]
     clerk = api.staff(merchant, "clerk")
     staff_login(page, merchant, clerk)
-    assert menu(page) == ["vouchers", "members", "rules", "counter"]
+    assert menu(page) == ["vouchers", "members", "rules", "counter", "wallet"]
 
     code = page.locator("#redeem-form [name=code]")
     code.fill(voucher["qr_payload"])  # what a scanner types

@@ -9,6 +9,7 @@ const ENUMS = {
   tier_downgrade: ["none", "rolling_12_months"],
   refund_shortfall: ["debt", "flag"],
   period: ["day", "month", "year", "lifetime"],
+  spend_order: ["proportional", "gift_first", "principal_first"],
 };
 // The schema's order (the server sorts keys alphabetically); keys not listed come last.
 const ORDER = ["earning", "points_per_yuan", "signup_bonus", "checkin", "share", "referral",
@@ -20,6 +21,7 @@ const WORD_LISTS = ["excluded_categories"];
 const NEW_ROWS = {
   tiers: { code: "", name: "", threshold: 0, multiplier: "1.00", birthday_multiplier: "1.00" },
   activities: { code: "", name: "", points: 10, limit: 1, period: "month" },
+  plans: { code: "", name: "", amount_fen: 0, gift_fen: 0, bonus_points: 0 },
 };
 
 export function render(view, { api, staff }) {
@@ -105,14 +107,16 @@ function editor(path, value, options) {
 }
 
 function rows(path, key, label, list, { readonly, redraw }) {
-  const remove = (i) => redraw((doc) => doc[key].splice(i, 1));
+  // The list may sit in a section ("wallet.plans"): reach it by its path.
+  const at = (doc) => path.split(".").reduce((node, part) => node[part], doc);
+  const remove = (i) => redraw((doc) => at(doc).splice(i, 1));
   return h("fieldset", { class: "rows", dataset: { path } }, h("legend", {}, label),
     list.map((row, i) => h("div", { class: "row" },
       editor(`${path}.${i}`, row, { readonly, redraw }),
       readonly ? "" : h("button", { type: "button", onclick: () => remove(i) }, t("ui.remove")))),
     h("small", { class: "field-error" }),
     readonly ? "" : h("button", { type: "button", onclick: () => redraw(
-      (doc) => doc[key].push({ ...NEW_ROWS[key] })) }, t("ui.add")));
+      (doc) => at(doc).push({ ...NEW_ROWS[key] })) }, t("ui.add")));
 }
 
 function ordered(object) {
