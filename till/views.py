@@ -1,9 +1,9 @@
 """Counter endpoints: the member's pay code and verified phone; the POS's redemptions."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from auth.tokens import member_required, staff_required
+from core.api import Blueprint
 from core.idempotency import idempotent
 from core.ratelimit import throttled
 from loyalty import members

@@ -1,12 +1,12 @@
 """Wallet endpoints: POS (signed), the member's wallet, and the merchant console."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from analytics.reports import to_csv
 from analytics.schemas import PeriodArgs
 from auth.tokens import member_required, staff_required
 from core import merchants
+from core.api import Blueprint
 from core.extensions import db
 from core.idempotency import idempotent
 from core.pagination import ListArgs, page_schema, paginate
