@@ -9,7 +9,14 @@ from sqlalchemy import func, select, update
 from auth.models import Staff
 from core import audit, events, merchants
 from core.clock import local_date, local_midnight, now
-from core.errors import Conflict, Forbidden, LimitExceeded, NotFound, OutOfStock
+from core.errors import (
+    Conflict,
+    Forbidden,
+    LimitExceeded,
+    NotFound,
+    OutOfStock,
+    ValidationFailed,
+)
 from core.extensions import db
 from core.models import Merchant
 from loyalty import ledger, members, tiers
@@ -42,6 +49,7 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
 def _write(member: Member, hold: stock.Hold, *, address, store_id) -> Order:
     merchant = db.session.get(Merchant, member.merchant_id)
     item = db.session.get(Item, hold.item_id)
+    address = _delivery_address(item, address)
     merchants.store_of(merchant.id, store_id)
     ledger.lock_account(merchant.id, member.id)  # one order of a member at a time
     _check_member(member, item, merchant, hold.quantity)
@@ -65,6 +73,16 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id) -> Order:
         _paid(order, merchant)
     _take_stock(item, hold.quantity)  # last: the item row is the hot one
     return order
+
+
+def _delivery_address(item: Item, address: str | None) -> str | None:
+    """Goods are delivered, so they need an address; services and coupons never keep one."""
+    if item.type != "goods":
+        return None
+    if not (address or "").strip():
+        raise ValidationFailed("Goods are delivered: give an address.",
+                               details={"address": ["Goods need a delivery address."]})
+    return address.strip()
 
 
 def _check_member(member: Member, item: Item, merchant: Merchant, quantity: int) -> None:
