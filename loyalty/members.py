@@ -122,6 +122,17 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def cards(merchant_id: int, member_ids) -> dict[int, dict]:
+    """How staff recognise members: {id: {id, nickname, phone_masked, card_no}}."""
+    ids = {member_id for member_id in member_ids if member_id}
+    if not ids:
+        return {}
+    found = db.session.execute(select(Member).where(
+        Member.merchant_id == merchant_id, Member.id.in_(ids))).scalars()
+    return {m.id: {"id": m.id, "nickname": m.nickname, "phone_masked": mask_phone(m.phone),
+                   "card_no": m.card_no} for m in found}
+
+
 def search(merchant_id: int, q: str | None):
     """A select of members matching a card number (typed or its scanned QR), a phone, the
     phone's last 4 digits (indexed suffix column) or part of a nickname."""

@@ -18,7 +18,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.extensions import db
-from core.models import Merchant
+from core.models import Merchant, Store
 from loyalty import ledger, members, tiers
 from loyalty.models import LedgerEntry, Member
 from mall import items, stock, vouchers
@@ -242,6 +242,29 @@ def redeem_voucher(staff: Staff, code: str) -> Voucher:
                  after={"status": "used", "order_no": order.order_no})
     db.session.commit()
     return voucher
+
+
+def annotate(merchant_id: int, orders: list[Order]) -> list[Order]:
+    """Give orders what staff read: the member's card (`member`) and the store's name."""
+    people = members.cards(merchant_id, [order.member_id for order in orders])
+    store_ids = {order.store_id for order in orders if order.store_id}
+    names = dict(db.session.execute(select(Store.id, Store.name).where(
+        Store.merchant_id == merchant_id, Store.id.in_(store_ids))).all()) if store_ids else {}
+    for order in orders:
+        order.member = people.get(order.member_id)
+        order.store_name = names.get(order.store_id)
+    return orders
+
+
+def voucher_details(staff: Staff, code: str) -> dict:
+    """What a clerk confirms before a write-off: the voucher, its order, item and member."""
+    voucher = vouchers.find(staff.merchant_id, code)
+    order = annotate(staff.merchant_id, [get(staff.merchant_id, voucher.order_id)])[0]
+    return {"code": voucher.code, "status": voucher.shown_status(now()),
+            "expires_at": voucher.expires_at, "used_at": voucher.used_at,
+            "order_id": order.id, "order_no": order.order_no, "item_title": order.item.title,
+            "item_type": order.item.type, "quantity": order.quantity, "member": order.member,
+            "store_name": order.store_name}
 
 
 def get(merchant_id: int, order_id: int, *, member_id: int | None = None,
