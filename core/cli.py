@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import run_simple
 
+import demo_history
 from auth.service import create_staff
 from core import demo, merchants
 from core.errors import ApiError
@@ -75,10 +76,12 @@ def staff_create(merchant_id, username, password, role, store_id):
 
 
 @demo_cli.command("seed")
+@click.option("--history", "history_days", default=0, type=click.IntRange(0, 365),
+              help="Also write this many days of activity for a few hundred members (once).")
 @fail_on_api_error
-def demo_seed():
+def demo_seed(history_days):
     """Create (once) the demo merchant with staff, tiers, items and members."""
-    emit(demo.seed())
+    emit({**demo.seed(), "history": demo_history.seed(history_days)})
 
 
 @click.command("wechat-fake")

@@ -19,7 +19,8 @@ def test_yuan_is_exact_for_any_number_of_fen():
 def test_empty_reports_still_have_their_chinese_header_row(api, client):
     owner = api.staff(api.merchant())
     assert _csv(client, owner, "churn") == ["会员编号,会员卡号,昵称,最近活动时间,积分余额"]
-    assert _csv(client, owner, "items") == ["商品编号,商品,类型,件数,积分,现金（分）,现金（元）,订单数"]
+    assert _csv(client, owner, "items") == [
+        "商品编号,商品,类型,件数,积分,现金（分）,现金（元）,订单数"]
     assert _csv(client, owner, "referrals") == [
         "排名,会员编号,昵称,会员卡号,邀请人数,推荐成功,获得积分,转化率"]
 
