@@ -58,6 +58,11 @@ class MallItemSchema(ItemSchema):
     stock_left = ma.fields.Integer(dump_only=True)
     my_remaining_limit = ma.fields.Integer(dump_only=True, allow_none=True,
                                            metadata={"description": "null: no limit"})
+    min_tier_name = ma.fields.String(dump_only=True, allow_none=True)
+    unavailable_reason = ma.fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"enum": ["not_started", "ended", "sold_out", "tier", "limit", None],
+                  "description": "why the member cannot redeem it now; null: they can"})
 
 
 class ItemListArgs(ListArgs):

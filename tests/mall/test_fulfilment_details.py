@@ -56,3 +56,23 @@ def test_a_clerk_confirms_a_voucher_before_writing_it_off(api, client):
     stranger = api.staff(api.merchant(), "clerk")
     assert_error(client.get(f"/api/v1/admin/vouchers/{code}", headers=stranger["headers"]),
                  404, "NOT_FOUND")
+
+
+def test_members_see_why_an_item_cannot_be_redeemed(api, client, clock):
+    merchant = api.merchant()
+    owner, member = api.staff(merchant), api.member(merchant)
+    kinds = {
+        "tier": {"min_tier": "diamond"},
+        "sold_out": {"stock": 0},
+        "not_started": {"sale_starts_at": "2999-01-01T00:00:00Z"},
+        "limit": {"limit_per_member_total": 1},
+        None: {},
+    }
+    made = {reason: create_item(client, owner, type="coupon", points_price=1, **extra)
+            for reason, extra in kinds.items()}
+    placed(client, member, made["limit"])
+    shown = {i["id"]: i for i in client.get("/api/v1/mall/items?limit=100",
+                                           headers=member["headers"]).json["items"]}
+    assert {reason: shown[item["id"]]["unavailable_reason"] for reason, item in made.items()} \
+        == {reason: reason for reason in kinds}
+    assert shown[made["tier"]["id"]]["min_tier_name"] == "钻石 Diamond"
