@@ -3,6 +3,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from auth import service as accounts
 from auth.tokens import staff_required
 from core import audit
 from core.extensions import db
@@ -24,6 +25,7 @@ from loyalty.schemas import (
     ReverseInSchema,
     RulesVersionSchema,
     StaffEntrySchema,
+    StaffListSchema,
 )
 
 blp = Blueprint("admin_loyalty", __name__, url_prefix="/api/v1/admin",
@@ -191,6 +193,14 @@ def patch_campaign(args, campaign_id):
 def delete_campaign(campaign_id):
     """Retire a campaign (kept for history)."""
     campaigns.delete(g.merchant_id, campaign_id)
+
+
+@blp.get("/staff")
+@staff_required()
+@blp.response(200, StaffListSchema)
+def list_staff():
+    """The merchant's staff by name and role (for showing who did what)."""
+    return {"items": accounts.staff_of(g.merchant_id)}
 
 
 @blp.get("/audit")

@@ -233,3 +233,15 @@ class SubscriptionInSchema(ma.Schema):
 class SubscriptionSchema(ma.Schema):
     template_id = ma.fields.String()
     grants = ma.fields.Integer()
+
+
+class StaffNameSchema(ma.Schema):
+    """A staff account as colleagues see it: who, not how to log in."""
+
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    role = ma.fields.String()
+
+
+class StaffListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StaffNameSchema))

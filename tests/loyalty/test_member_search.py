@@ -52,3 +52,11 @@ def test_the_phone_suffix_follows_phone_changes_and_is_indexed(api, client, app)
     with app.app_context():
         indexes = inspect(db.engine).get_indexes("members")
     assert ["merchant_id", "phone_suffix"] in [i["column_names"] for i in indexes]
+
+
+def test_staff_see_their_colleagues_by_name_and_role_only(api, client):
+    merchant = api.merchant()
+    clerk = api.staff(merchant, "clerk", username="小李")
+    api.staff(api.merchant(), "owner", username="outsider")
+    body = client.get("/api/v1/admin/staff", headers=clerk["headers"]).json
+    assert body == {"items": [{"id": clerk["id"], "username": "小李", "role": "clerk"}]}
