@@ -59,7 +59,9 @@ def get_member(member_id):
 def member_transactions(args, member_id):
     """A member's ledger, newest first."""
     member = members.get(g.merchant_id, member_id)
-    return paginate(db.session, statements.transactions(member), LedgerEntry.id, **args)
+    page = paginate(db.session, statements.transactions(member), LedgerEntry.id, **args)
+    statements.mark_reversed(page["items"])
+    return page
 
 
 @blp.post("/members/<int:member_id>/adjustments")

@@ -81,6 +81,8 @@ class EntrySchema(ma.Schema):
 class StaffEntrySchema(EntrySchema):
     operator_id = ma.fields.Integer(allow_none=True)
     member_id = ma.fields.Integer()
+    reverses_id = ma.fields.Integer(allow_none=True)
+    reversed = ma.fields.Boolean(metadata={"description": "already taken back by a reversal"})
 
 
 class MemberStaffSchema(ma.Schema):

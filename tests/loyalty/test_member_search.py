@@ -60,3 +60,19 @@ def test_staff_see_their_colleagues_by_name_and_role_only(api, client):
     api.staff(api.merchant(), "owner", username="outsider")
     body = client.get("/api/v1/admin/staff", headers=clerk["headers"]).json
     assert body == {"items": [{"id": clerk["id"], "username": "小李", "role": "clerk"}]}
+
+
+def test_the_ledger_tells_staff_which_entries_are_already_reversed(api, client):
+    merchant = api.merchant()
+    member, support = api.member(merchant), api.staff(merchant, "support")
+    credit = client.post(f"/api/v1/admin/members/{member['id']}/adjustments",
+                         headers=support["headers"],
+                         json={"delta": 40, "reason_code": "goodwill"}).json
+    client.post(f"/api/v1/admin/transactions/{credit['entry_id']}/reverse",
+                headers=support["headers"], json={"reason": "typo"})
+    entries = client.get(f"/api/v1/admin/members/{member['id']}/transactions",
+                         headers=support["headers"]).json["items"]
+    by_id = {e["id"]: e for e in entries}
+    reversal = next(e for e in entries if e["reverses_id"])
+    assert by_id[credit["entry_id"]]["reversed"] and not reversal["reversed"]
+    assert reversal["reverses_id"] == credit["entry_id"]
