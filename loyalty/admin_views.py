@@ -81,7 +81,11 @@ def post_adjustment(args, member_id):
 def list_adjustments(args):
     """Adjustments, newest first; `?status=pending_approval` is the approval queue."""
     query = support.adjustments(g.merchant_id, args.pop("status"))
-    return paginate(db.session, query, Adjustment.id, **args)
+    page = paginate(db.session, query, Adjustment.id, **args)
+    cards = members.cards(g.merchant_id, [a.member_id for a in page["items"]])
+    for adjustment in page["items"]:
+        adjustment.member = cards.get(adjustment.member_id)
+    return page
 
 
 @blp.post("/adjustments/<int:adjustment_id>/approve")

@@ -116,9 +116,20 @@ class AdjustmentInSchema(ma.Schema):
     note = ma.fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+class MemberCardSchema(ma.Schema):
+    """How staff recognise a member: nickname, masked phone, card number."""
+
+    id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+    phone_masked = ma.fields.String(allow_none=True)
+    card_no = ma.fields.String(allow_none=True)
+
+
 class AdjustmentSchema(ma.Schema):
     id = ma.fields.Integer()
     member_id = ma.fields.Integer()
+    member = ma.fields.Nested(MemberCardSchema, allow_none=True,
+                              metadata={"description": "in lists"})
     delta = ma.fields.Integer()
     reason_code = ma.fields.String()
     note = ma.fields.String(allow_none=True)

@@ -6,6 +6,7 @@ from marshmallow import validate
 
 from core.clock import now
 from core.pagination import ListArgs
+from loyalty.schemas import MemberCardSchema
 from mall import vouchers
 from mall.models import LIVE
 
@@ -126,15 +127,6 @@ class OrderSchema(ma.Schema):
     completed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)
     refunded_at = ma.fields.DateTime(allow_none=True)
-
-
-class MemberCardSchema(ma.Schema):
-    """How staff recognise a member: nickname, masked phone, card number."""
-
-    id = ma.fields.Integer()
-    nickname = ma.fields.String(allow_none=True)
-    phone_masked = ma.fields.String(allow_none=True)
-    card_no = ma.fields.String(allow_none=True)
 
 
 class StaffOrderSchema(OrderSchema):

@@ -56,4 +56,13 @@ export default {
                     "Friends who register with your code: you both earn after their first purchase."],
   "referral.stats": ["已邀请 {invited} 人 · 已成交 {qualified} 人 · 获得 {points} 积分",
                      "Invited {invited} · qualified {qualified} · earned {points} points"],
+
+  "mall.address_for": ["「{title}」寄到哪里？", "Where should \"{title}\" go?"],
+  "mall.confirm_address": ["确认兑换", "Redeem"],
+  "mall.why.tier": ["{tier}及以上会员专享", "For {tier} members and above"],
+  "mall.why.limit": ["已达兑换上限", "You have reached the limit"],
+  "mall.why.not_started": ["尚未开售", "Not on sale yet"],
+  "mall.why.ended": ["已停售", "No longer on sale"],
+  "mall.why.sold_out": ["已兑完", "Sold out"],
+  "orders.address": ["收货地址：{address}", "Deliver to: {address}"],
 };
