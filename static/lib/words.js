@@ -63,10 +63,12 @@ export function actionText(action) {
   return t(`action.${action}`, {}, action);
 }
 
-/** A field or rules path ("tiers.1.threshold") in words: 会员等级 #2 · 成长值门槛. */
-export function fieldText(path) {
+/** A field or path ("tiers.1.threshold") in words: 会员等级 · #2 · 成长值门槛; `first` says
+ *  which dictionary wins ("rules" for the rules document, "field" for audited objects). */
+export function fieldText(path, first = "field") {
+  const other = first === "field" ? "rules" : "field";
   return String(path).split(".").map((part) => (/^\d+$/.test(part) ? `#${Number(part) + 1}`
-    : t(`field.${part}`, {}, t(`rules.${part}`, {}, part)))).join(" · ");
+    : t(`${first}.${part}`, {}, t(`${other}.${part}`, {}, part)))).join(" · ");
 }
 
 /** A value of an audited field in words (status codes, booleans, money). */

@@ -47,7 +47,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     with page.expect_download() as download:
         page.get_by_role("button", name="概览 CSV").click()
     report = download.value.path().read_text(encoding="utf-8")
-    assert report.startswith("\ufeffmetric,value") and "issued,228" in report
+    assert report.startswith("\ufeff指标,数值") and "发放积分,228" in report
 
     page.locator("#lang").select_option("en")
     expect(page.locator("#nav a.active")).to_have_text("Dashboard")
@@ -266,7 +266,7 @@ def test_the_rules_editor_shows_the_servers_field_errors_next_to_the_fields(api,
 
     history = page.locator("#rules-history tbody tr")
     expect(history.first).to_contain_text("v2")
-    expect(history.first).to_contain_text("tiers.1.threshold")
+    expect(history.first).to_contain_text("会员等级 · #2 · 成长值门槛")
     history.last.get_by_role("button", name="载入编辑").click()  # v1 back into the form
     expect(threshold).to_have_value("5000")
     page.locator("#rules-form button[type=submit]").click()

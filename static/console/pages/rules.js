@@ -64,7 +64,7 @@ function versionTable(versions, load) {
     [t("rules.saved_by"), (v) => v.created_by_username ?? ""],
     [t("rules.changes"), (v) => {
       const before = versions[versions.indexOf(v) + 1];
-      return before ? changes(before.rules, v.rules).map(fieldText).join("，") || "—" : "";
+      return before ? changes(before.rules, v.rules).map((path) => fieldText(path, "rules")).join("，") || "—" : "";
     }],
     ...(load ? [[t("ui.actions"), (v) => buttons([t("rules.load"), () => load(v.rules)])]] : []),
   ], versions);
