@@ -142,3 +142,22 @@ def test_a_manager_uploads_a_picture_and_members_see_it_and_why_buttons_are_disa
     page.locator("article", has_text="玫瑰精油").get_by_role("button").click()
     expect(page.locator("#address-dialog [name=address]")).to_have_value("上海市徐汇区 2 号")
     page.locator("#address-dialog").get_by_role("button", name="取消").click()
+
+
+def test_every_console_page_and_member_tab_passes_the_accessibility_scan(api, client, page):
+    merchant = api.merchant()
+    owner = api.staff(merchant, "owner")
+    member = _named_member(api, client, merchant, "爱丽丝", "13800005678")
+    placed(client, member, create_item(client, owner, type="service", points_price=10))
+    staff_login(page, merchant, owner)
+    for path in ("dashboard", "vouchers", "members", "adjustments", "items", "items/new",
+                 "orders", "rules", "campaigns", "audit", f"members/{member['id']}"):
+        page.goto(f"/console/#/{path}")
+        expect(page.locator("main h1").first).to_be_visible()
+        accessibility(page, f"console {path}")
+    screenshot(page, "console-audit")
+    member_login(page, merchant, member["openid"])
+    for tab in ("home", "mall", "orders", "share"):
+        page.goto(f"/h5/#/{tab}")
+        expect(page.locator("#view > *").first).to_be_visible()
+        accessibility(page, f"h5 {tab}")

@@ -42,14 +42,15 @@ function search(view, { api }) {
 
 async function detail(view, { api, staff, reload }, id) {
   const [member, names] = await Promise.all([api.get(`/admin/members/${id}`), loadNames(api)]);
-  const facts = h("dl", { id: "member-card", class: "card facts" },
+  const list = h("dl", { class: "facts" },
     [["card_no", member.card_no], ["nickname", member.nickname], ["phone", member.phone_masked],
      ["tier", tierName(names, member.tier)], ["growth_value", member.growth_value],
      ["balance", member.balance], ["debt", member.debt], ["status", term(member.status)]]
       .flatMap(([key, value]) => [h("dt", {}, t(`member.${key}`)),
                                   h("dd", { dataset: { fact: key } }, String(value ?? ""))]));
   const freeze = member.status === "frozen" ? "unfreeze" : "freeze";
-  facts.append(buttons(
+  // A <dl> holds only dt/dd pairs (axe: definition-list): the buttons go beside it.
+  const facts = h("section", { id: "member-card", class: "card" }, list, buttons(
     MANAGERS.includes(staff.role) && [t(`member.${freeze}`), async () => {
       await api.post(`/admin/members/${id}/${freeze}`);
       reload();
