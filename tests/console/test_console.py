@@ -234,6 +234,9 @@ def test_an_owner_credits_an_activity_reverses_it_and_anonymises_the_member(api,
     dialog.get_by_role("button", name="撤销").click()
     expect(page.locator("[data-fact=balance]")).to_have_text("100")
     expect(page.locator("tbody tr").first).to_contain_text("误操作 wrong member")
+    reversed_entry = page.locator("tbody tr").nth(1)
+    expect(reversed_entry).to_contain_text("已撤销")  # reversed once: no second 撤销
+    expect(reversed_entry.get_by_role("button", name="撤销")).to_have_count(0)
     screenshot(page, "console-member-actions")
 
     page.get_by_role("button", name="注销个人信息").click()
