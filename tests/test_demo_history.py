@@ -10,7 +10,7 @@ from tests.helpers import cli
 def test_ninety_days_of_history_fill_the_dashboard_and_keep_the_ledger_true(app, client):
     started = time.monotonic()
     first = cli(app, "demo", "seed", "--history", "90")
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60  # set-based: a few seconds on an idle machine
     assert first["history"]["created"] and first["history"]["members"] >= 200
     assert cli(app, "demo", "seed", "--history", "90")["history"] == {"created": False}
     with app.app_context():
