@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import run_simple
 
 import demo
+import demo_history
 from auth.service import create_staff
 from core import merchants
 from core.errors import ApiError
@@ -73,10 +74,12 @@ def staff_create(merchant_id, username, password, role, store_id):
 
 
 @demo_cli.command("seed")
+@click.option("--history", "history_days", default=0, type=click.IntRange(0, 365),
+              help="Also write this many days of activity for a few hundred members (once).")
 @fail_on_api_error
-def demo_seed():
+def demo_seed(history_days):
     """Create (once) the demo merchant with staff, tiers, items and members."""
-    emit(demo.seed())
+    emit({**demo.seed(), "history": demo_history.seed(history_days)})
 
 
 @click.command("wechat-fake")

@@ -3,28 +3,37 @@
 from flask import g
 
 from analytics import service
-from analytics.reports import metric_rows, summary_rows, to_csv
+from analytics.reports import columns_of, metric_rows, summary_rows, to_csv
 from analytics.schemas import (
     ChurnArgs,
+    ChurnMemberSchema,
     ChurnReportSchema,
     EngagementSchema,
     ExpiringArgs,
+    ExpiringMemberSchema,
     ExpiringReportSchema,
     PeriodArgs,
     RepurchaseSchema,
     SeriesArgs,
+    SeriesPointSchema,
     SeriesSchema,
     SummarySchema,
     TopItemsArgs,
+    TopItemSchema,
     TopItemsReportSchema,
 )
 from auth.tokens import staff_required
 from core import merchants
 from core.api import Blueprint
+from engagement import referrals
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/admin/analytics",
                 description="Points issued/redeemed/expired, liability, members (JSON and CSV).")
 MANAGERS = ("owner", "manager")
+METRICS = ["metric", "value"]
+REFERRALS_CSV_ROWS = 1000
+REFERRAL_COLUMNS = ["rank", "member_id", "nickname", "card_no", "invited", "qualified",
+                    "points_earned", "conversion_rate"]
 
 
 def _merchant():
@@ -54,7 +63,8 @@ def get_summary(args):
 @blp.response(200, content_type="text/csv")
 def get_summary_csv(args):
     """The summary as CSV (metric, value)."""
-    return to_csv(summary_rows(_summary(args)), "summary.csv")
+    names = {tier["code"]: tier["name"] for tier in _merchant().rules["tiers"]}
+    return to_csv(summary_rows(_summary(args), names), "summary.csv", METRICS)
 
 
 @blp.get("/engagement")
@@ -73,7 +83,7 @@ def get_engagement(args):
 def get_engagement_csv(args):
     """The engagement figures as CSV (metric, value)."""
     return to_csv(metric_rows(service.engagement(_merchant(), args["from_"], args["to"])),
-                  "engagement.csv")
+                  "engagement.csv", METRICS)
 
 
 @blp.get("/timeseries")
@@ -91,7 +101,7 @@ def get_timeseries(args):
 @blp.response(200, content_type="text/csv")
 def get_timeseries_csv(args):
     """The time series as CSV."""
-    return to_csv(_series(args)["items"], "timeseries.csv")
+    return to_csv(_series(args)["items"], "timeseries.csv", columns_of(SeriesPointSchema))
 
 
 @blp.get("/churn")
@@ -109,7 +119,8 @@ def get_churn(args):
 @blp.response(200, content_type="text/csv")
 def get_churn_csv(args):
     """The churn warning list as CSV."""
-    return to_csv(service.churn(_merchant(), args["idle_days"]), "churn.csv")
+    return to_csv(service.churn(_merchant(), args["idle_days"]), "churn.csv",
+                  columns_of(ChurnMemberSchema))
 
 
 @blp.get("/expiring")
@@ -127,7 +138,8 @@ def get_expiring(args):
 @blp.response(200, content_type="text/csv")
 def get_expiring_csv(args):
     """Members with points expiring soon, as CSV."""
-    return to_csv(service.expiring(_merchant(), args["within_days"]), "expiring.csv")
+    return to_csv(service.expiring(_merchant(), args["within_days"]), "expiring.csv",
+                  columns_of(ExpiringMemberSchema))
 
 
 @blp.get("/repurchase")
@@ -143,7 +155,8 @@ def get_repurchase():
 @blp.response(200, content_type="text/csv")
 def get_repurchase_csv():
     """The repurchase rate as CSV."""
-    return to_csv([service.repurchase(_merchant())], "repurchase.csv")
+    return to_csv([service.repurchase(_merchant())], "repurchase.csv",
+                  columns_of(RepurchaseSchema))
 
 
 def _top_items(args):
@@ -165,4 +178,13 @@ def get_top_items(args):
 @blp.response(200, content_type="text/csv")
 def get_top_items_csv(args):
     """Top items as CSV."""
-    return to_csv(_top_items(args), "top-items.csv")
+    return to_csv(_top_items(args), "top-items.csv", columns_of(TopItemSchema))
+
+
+@blp.get("/referrals.csv")
+@staff_required(*MANAGERS)
+@blp.response(200, content_type="text/csv")
+def get_referrals_csv():
+    """The referral leaderboard as CSV (the first 1000 referrers)."""
+    board = referrals.leaderboard(g.merchant_id, limit=REFERRALS_CSV_ROWS, cursor=None)
+    return to_csv(board["items"], "referrals.csv", REFERRAL_COLUMNS)

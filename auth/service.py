@@ -80,3 +80,9 @@ def create_staff(*, merchant_id: int, username: str, password: str, role: str,
     db.session.add(staff)
     db.session.flush()
     return staff
+
+
+def staff_of(merchant_id: int) -> list[Staff]:
+    """The merchant's staff accounts (the console names people instead of showing ids)."""
+    return list(db.session.execute(select(Staff).where(Staff.merchant_id == merchant_id)
+                                   .order_by(Staff.id)).scalars())

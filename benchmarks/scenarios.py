@@ -77,7 +77,7 @@ def checkin(ctx) -> dict:
 
 def _flash_sale(ctx, stock: int) -> tuple[dict, int]:
     item = seed.item(ctx.merchant_id, stock)
-    body = json.dumps({"item_id": item.id, "quantity": 1})
+    body = json.dumps({"item_id": item.id, "quantity": 1, "address": "上海"})
     lines = [("POST", "/api/v1/mall/orders",
               {**_bearer(seed.member_token(ctx.merchant_id, m)),
                "Content-Type": "application/json"}, body) for m in ctx.members[:2_000]]

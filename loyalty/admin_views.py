@@ -2,6 +2,7 @@
 
 from flask import g, jsonify
 
+from auth import service as accounts
 from auth.tokens import staff_required
 from core import audit
 from core.api import Blueprint
@@ -24,6 +25,7 @@ from loyalty.schemas import (
     ReverseInSchema,
     RulesVersionSchema,
     StaffEntrySchema,
+    StaffListSchema,
 )
 
 blp = Blueprint("admin_loyalty", __name__, url_prefix="/api/v1/admin",
@@ -57,7 +59,9 @@ def get_member(member_id):
 def member_transactions(args, member_id):
     """A member's ledger, newest first."""
     member = members.get(g.merchant_id, member_id)
-    return paginate(db.session, statements.transactions(member), LedgerEntry.id, **args)
+    page = paginate(db.session, statements.transactions(member), LedgerEntry.id, **args)
+    statements.mark_reversed(page["items"])
+    return page
 
 
 @blp.post("/members/<int:member_id>/adjustments")
@@ -77,7 +81,11 @@ def post_adjustment(args, member_id):
 def list_adjustments(args):
     """Adjustments, newest first; `?status=pending_approval` is the approval queue."""
     query = support.adjustments(g.merchant_id, args.pop("status"))
-    return paginate(db.session, query, Adjustment.id, **args)
+    page = paginate(db.session, query, Adjustment.id, **args)
+    cards = members.cards(g.merchant_id, [a.member_id for a in page["items"]])
+    for adjustment in page["items"]:
+        adjustment.member = cards.get(adjustment.member_id)
+    return page
 
 
 @blp.post("/adjustments/<int:adjustment_id>/approve")
@@ -196,6 +204,14 @@ def patch_campaign(args, campaign_id):
 def delete_campaign(campaign_id):
     """Retire a campaign (kept for history)."""
     campaigns.delete(g.merchant_id, campaign_id)
+
+
+@blp.get("/staff")
+@staff_required()
+@blp.response(200, StaffListSchema)
+def list_staff():
+    """The merchant's staff by name and role (for showing who did what)."""
+    return {"items": accounts.staff_of(g.merchant_id)}
 
 
 @blp.get("/audit")

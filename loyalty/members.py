@@ -14,6 +14,7 @@ CARD_CODES = Sqids(alphabet="3705218964", min_length=12)
 # No 0/O, 1/I/L: codes are read aloud and typed from posters.
 REFERRAL_CODES = Sqids(alphabet="K8M3VXPD7QZ4HJ9WNRC5TGY2AE6FBS", min_length=6)
 MAX_ID = 2**63 - 1  # BIGINT
+CARD_QR_PREFIX = "jifen://card/"  # statements.qr_payload
 
 
 def login(merchant: Merchant, openid: str, *, unionid: str | None = None,
@@ -121,12 +122,27 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def cards(merchant_id: int, member_ids) -> dict[int, dict]:
+    """How staff recognise members: {id: {id, nickname, phone_masked, card_no}}."""
+    ids = {member_id for member_id in member_ids if member_id}
+    if not ids:
+        return {}
+    found = db.session.execute(select(Member).where(
+        Member.merchant_id == merchant_id, Member.id.in_(ids))).scalars()
+    return {m.id: {"id": m.id, "nickname": m.nickname, "phone_masked": mask_phone(m.phone),
+                   "card_no": m.card_no} for m in found}
+
+
 def search(merchant_id: int, q: str | None):
-    """A select of members matching a card number, a phone or part of a nickname."""
+    """A select of members matching a card number (typed or its scanned QR), a phone, the
+    phone's last 4 digits (indexed suffix column) or part of a nickname."""
     query = select(Member).where(Member.merchant_id == merchant_id)
     if q:
-        q = q.strip()
+        q = q.strip().removeprefix(CARD_QR_PREFIX)
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Member.card_no == q, Member.phone == q,
-                                Member.nickname.ilike(pattern, escape="\\")))
+        conditions = [Member.card_no == q, Member.phone == q,
+                      Member.nickname.ilike(pattern, escape="\\")]
+        if len(q) == 4 and q.isdigit():
+            conditions.append(Member.phone_suffix == q)
+        query = query.where(or_(*conditions))
     return query

@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.clock import now
 from core.extensions import db
@@ -33,7 +33,8 @@ class Member(db.Model):
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("merchant_id", "openid"),
                       UniqueConstraint("merchant_id", "card_no"),
-                      Index("ix_members_merchant_phone", "merchant_id", "phone"))
+                      Index("ix_members_merchant_phone", "merchant_id", "phone"),
+                      Index("ix_members_merchant_phone_suffix", "merchant_id", "phone_suffix"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     openid: Mapped[str | None] = mapped_column(String(64))
@@ -44,6 +45,8 @@ class Member(db.Model):
     gender: Mapped[str | None] = mapped_column(String(8))
     birthday: Mapped[date | None] = mapped_column(Date)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # the last 4 digits, how front desks search (indexed; kept in step by _keep_suffix)
+    phone_suffix: Mapped[str | None] = mapped_column(String(4))
     status: Mapped[str] = mapped_column(String(16), default="active")
     tier_code: Mapped[str] = mapped_column(String(32))
     growth_value: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -53,6 +56,11 @@ class Member(db.Model):
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped["PointsAccount"] = relationship(back_populates="member", uselist=False)
+
+    @validates("phone")
+    def _keep_suffix(self, _key, phone):
+        self.phone_suffix = phone[-4:] if phone else None
+        return phone
 
 
 class PointsAccount(db.Model):

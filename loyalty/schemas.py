@@ -89,6 +89,8 @@ class EntrySchema(ma.Schema):
 class StaffEntrySchema(EntrySchema):
     operator_id = ma.fields.Integer(allow_none=True)
     member_id = ma.fields.Integer()
+    reverses_id = ma.fields.Integer(allow_none=True)
+    reversed = ma.fields.Boolean(metadata={"description": "already taken back by a reversal"})
 
 
 class MemberStaffSchema(ma.Schema):
@@ -122,9 +124,20 @@ class AdjustmentInSchema(ma.Schema):
     note = ma.fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+class MemberCardSchema(ma.Schema):
+    """How staff recognise a member: nickname, masked phone, card number."""
+
+    id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+    phone_masked = ma.fields.String(allow_none=True)
+    card_no = ma.fields.String(allow_none=True)
+
+
 class AdjustmentSchema(ma.Schema):
     id = ma.fields.Integer()
     member_id = ma.fields.Integer()
+    member = ma.fields.Nested(MemberCardSchema, allow_none=True,
+                              metadata={"description": "in lists"})
     delta = ma.fields.Integer()
     reason_code = ma.fields.String()
     note = ma.fields.String(allow_none=True)
@@ -252,3 +265,15 @@ class SubscriptionInSchema(ma.Schema):
 class SubscriptionSchema(ma.Schema):
     template_id = ma.fields.String()
     grants = ma.fields.Integer()
+
+
+class StaffNameSchema(ma.Schema):
+    """A staff account as colleagues see it: who, not how to log in."""
+
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    role = ma.fields.String()
+
+
+class StaffListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StaffNameSchema))

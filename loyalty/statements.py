@@ -77,3 +77,13 @@ def export(member: Member) -> dict:
 
 def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def mark_reversed(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Set `reversed` on each entry that a reversal already took back (no second 撤销)."""
+    ids = [entry.id for entry in entries]
+    taken_back = set(db.session.execute(select(LedgerEntry.reverses_id).where(
+        LedgerEntry.reverses_id.in_(ids))).scalars()) if ids else set()
+    for entry in entries:
+        entry.reversed = entry.id in taken_back
+    return entries

@@ -6,9 +6,11 @@ from sqlalchemy import select
 
 from auth.models import Staff
 from core import audit
+from core.clock import now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Merchant
+from loyalty import tiers as tier_rules
 from loyalty.models import Member
 from mall import stock
 from mall.models import Item
@@ -119,10 +121,31 @@ def for_member(member: Member, items: list[Item]) -> list[Item]:
     ids = [item.id for item in items]
     left = stock.left(member.merchant_id, ids)
     bought = stock.bought(member.merchant_id, member.id, ids)
+    tiers, moment = db.session.get(Merchant, member.merchant_id).rules["tiers"], now()
+    names = {tier["code"]: tier["name"] for tier in tiers}
     for item in items:
         item.stock_left = max(left.get(item.id, item.stock), 0)
         item.my_remaining_limit = remaining_limit(item, *bought.get(item.id, (0, 0)))
+        item.min_tier_name = names.get(item.min_tier)
+        tier_ok = not item.min_tier or tier_rules.reaches(member, item.min_tier, tiers)
+        item.unavailable_reason = unavailable_reason(item, moment, tier_ok=tier_ok)
     return items
+
+
+def unavailable_reason(item: Item, moment: datetime, *, tier_ok: bool) -> str | None:
+    """Why a member cannot redeem the item now (the mall disables its button and says why):
+    not_started, ended, sold_out, tier, limit; None when they can."""
+    if item.sale_starts_at and moment < item.sale_starts_at:
+        return "not_started"
+    if item.sale_ends_at and moment >= item.sale_ends_at:
+        return "ended"
+    if item.stock_left <= 0:
+        return "sold_out"
+    if not tier_ok:
+        return "tier"
+    if item.my_remaining_limit is not None and item.my_remaining_limit <= 0:
+        return "limit"
+    return None
 
 
 def remaining_limit(item: Item, total: int, today: int) -> int | None:

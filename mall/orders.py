@@ -9,9 +9,16 @@ from sqlalchemy import func, select, update
 from auth.models import Staff
 from core import audit, events, merchants
 from core.clock import local_date, local_midnight, now
-from core.errors import Conflict, Forbidden, LimitExceeded, NotFound, OutOfStock
+from core.errors import (
+    Conflict,
+    Forbidden,
+    LimitExceeded,
+    NotFound,
+    OutOfStock,
+    ValidationFailed,
+)
 from core.extensions import db
-from core.models import Merchant
+from core.models import Merchant, Store
 from loyalty import ledger, members, tiers
 from loyalty.models import LedgerEntry, Member
 from mall import items, stock, vouchers
@@ -47,6 +54,7 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
 def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> Order:
     merchant = db.session.get(Merchant, member.merchant_id)
     item = db.session.get(Item, hold.item_id)
+    address = _delivery_address(item, address)
     merchants.store_of(merchant.id, store_id)
     ledger.lock_account(merchant.id, member.id)  # one order of a member at a time
     _check_member(member, item, merchant, hold.quantity)
@@ -79,6 +87,14 @@ def _debit_key(member: Member, order: Order, request_key: str | None) -> str:
     if request_key:
         return f"mall-order:{member.id}:{request_key}"
     return f"mall-order:{order.id}"
+def _delivery_address(item: Item, address: str | None) -> str | None:
+    """Goods are delivered, so they need an address; services and coupons never keep one."""
+    if item.type != "goods":
+        return None
+    if not (address or "").strip():
+        raise ValidationFailed("Goods are delivered: give an address.",
+                               details={"address": ["Goods need a delivery address."]})
+    return address.strip()
 
 
 def _check_member(member: Member, item: Item, merchant: Merchant, quantity: int) -> None:
@@ -238,6 +254,29 @@ def redeem_voucher(staff: Staff, code: str) -> Voucher:
                  after={"status": "used", "order_no": order.order_no})
     db.session.commit()
     return voucher
+
+
+def annotate(merchant_id: int, orders: list[Order]) -> list[Order]:
+    """Give orders what staff read: the member's card (`member`) and the store's name."""
+    people = members.cards(merchant_id, [order.member_id for order in orders])
+    store_ids = {order.store_id for order in orders if order.store_id}
+    names = dict(db.session.execute(select(Store.id, Store.name).where(
+        Store.merchant_id == merchant_id, Store.id.in_(store_ids))).all()) if store_ids else {}
+    for order in orders:
+        order.member = people.get(order.member_id)
+        order.store_name = names.get(order.store_id)
+    return orders
+
+
+def voucher_details(staff: Staff, code: str) -> dict:
+    """What a clerk confirms before a write-off: the voucher, its order, item and member."""
+    voucher = vouchers.find(staff.merchant_id, code)
+    order = annotate(staff.merchant_id, [get(staff.merchant_id, voucher.order_id)])[0]
+    return {"code": voucher.code, "status": voucher.shown_status(now()),
+            "expires_at": voucher.expires_at, "used_at": voucher.used_at,
+            "order_id": order.id, "order_no": order.order_no, "item_title": order.item.title,
+            "item_type": order.item.type, "quantity": order.quantity, "member": order.member,
+            "store_name": order.store_name}
 
 
 def get(merchant_id: int, order_id: int, *, member_id: int | None = None,

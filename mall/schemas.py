@@ -1,10 +1,12 @@
 """Request and response schemas of the mall endpoints."""
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from core.clock import now
 from core.pagination import ListArgs
+from loyalty.schemas import MemberCardSchema
 from mall import vouchers
 from mall.models import LIVE
 
@@ -43,7 +45,8 @@ class ItemSchema(ma.Schema):
     sale_starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     sale_ends_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     status = ma.fields.String(load_default="draft", validate=validate.OneOf(ITEM_STATUSES))
-    images = ma.fields.List(ma.fields.Url(validate=validate.Length(max=512)),
+    images = ma.fields.List(ma.fields.Url(relative=True, absolute=True,
+                                          validate=validate.Length(max=512)),
                             load_default=list, validate=validate.Length(max=9))
     description = _optional_text(5000)
     created_at = ma.fields.DateTime(dump_only=True)
@@ -56,6 +59,11 @@ class MallItemSchema(ItemSchema):
     stock_left = ma.fields.Integer(dump_only=True)
     my_remaining_limit = ma.fields.Integer(dump_only=True, allow_none=True,
                                            metadata={"description": "null: no limit"})
+    min_tier_name = ma.fields.String(dump_only=True, allow_none=True)
+    unavailable_reason = ma.fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"enum": ["not_started", "ended", "sold_out", "tier", "limit", None],
+                  "description": "why the member cannot redeem it now; null: they can"})
 
 
 class ItemListArgs(ListArgs):
@@ -123,6 +131,8 @@ class OrderSchema(ma.Schema):
 
 class StaffOrderSchema(OrderSchema):
     member_id = ma.fields.Integer()
+    member = ma.fields.Nested(MemberCardSchema, allow_none=True)
+    store_name = ma.fields.String(allow_none=True)
     payment_ref = ma.fields.String(allow_none=True)
     refund_ref = ma.fields.String(allow_none=True)
 
@@ -142,3 +152,30 @@ class ShipInSchema(ma.Schema):
 class RedeemInSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Length(12, 64),
                             metadata={"description": "the code, or the scanned QR payload"})
+
+
+class ImageUploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, at most 5 MB"})
+
+
+class ImageSchema(ma.Schema):
+    url = ma.fields.String(metadata={"description": "put it in the item's `images`"})
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    bytes = ma.fields.Integer()
+
+
+class StaffVoucherSchema(ma.Schema):
+    """A voucher as the clerk confirms it before writing it off."""
+
+    code = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["issued", "used", "expired", "void"]})
+    expires_at = ma.fields.DateTime()
+    used_at = ma.fields.DateTime(allow_none=True)
+    order_id = ma.fields.Integer()
+    order_no = ma.fields.String()
+    item_title = ma.fields.String()
+    item_type = ma.fields.String()
+    quantity = ma.fields.Integer()
+    member = ma.fields.Nested(MemberCardSchema, allow_none=True)
+    store_name = ma.fields.String(allow_none=True)

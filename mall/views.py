@@ -7,9 +7,11 @@ from core.api import Blueprint
 from core.extensions import db
 from core.idempotency import client_key, idempotent
 from core.pagination import ListArgs, page_schema, paginate
-from mall import items, orders, vouchers
+from mall import images, items, orders, vouchers
 from mall.models import Item, Order, Voucher
 from mall.schemas import (
+    ImageSchema,
+    ImageUploadSchema,
     ItemListArgs,
     ItemSchema,
     MallItemListArgs,
@@ -21,6 +23,7 @@ from mall.schemas import (
     ShipInSchema,
     StaffOrderListArgs,
     StaffOrderSchema,
+    StaffVoucherSchema,
     StockChangeSchema,
     VoucherSchema,
 )
@@ -144,6 +147,23 @@ def create_item(args):
     return items.create(g.staff, args)
 
 
+@admin_blp.post("/items/images")
+@staff_required(*MANAGERS)
+@admin_blp.arguments(ImageUploadSchema, location="files")
+@admin_blp.response(201, ImageSchema)
+def upload_item_image(args):
+    """Upload an item picture (JPEG/PNG/WebP checked by content, resized); → its URL."""
+    return images.upload(g.merchant_id, args["file"].stream)
+
+
+@mall_blp.get("/images/<int:merchant_id>/<name>")
+@mall_blp.response(200, description="JPEG picture", content_type="image/jpeg")
+def get_item_image(merchant_id, name):
+    """An item picture (public, cached: the name is its content hash)."""
+    return Response(images.read(merchant_id, name), mimetype="image/jpeg",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
 @admin_blp.get("/items/<int:item_id>")
 @staff_required(*MANAGERS)
 @admin_blp.response(200, ItemSchema)
@@ -187,15 +207,17 @@ def list_orders(args):
     """The merchant's mall orders, newest first; filter by status or member."""
     query = orders.of_merchant(g.merchant_id, status=args.pop("status"),
                                member_id=args.pop("member_id"))
-    return _page(query, Order.id, args)
+    page = _page(query, Order.id, args)
+    orders.annotate(g.merchant_id, page["items"])
+    return page
 
 
 @admin_blp.get("/orders/<int:order_id>")
 @staff_required(*MANAGERS)
 @admin_blp.response(200, StaffOrderSchema)
 def get_order(order_id):
-    """One mall order of this merchant."""
-    return orders.get(g.merchant_id, order_id)
+    """One mall order of this merchant, with the member's card and the store's name."""
+    return orders.annotate(g.merchant_id, [orders.get(g.merchant_id, order_id)])[0]
 
 
 @admin_blp.post("/orders/<int:order_id>/ship")
@@ -224,6 +246,14 @@ def complete_order(order_id):
 def refund_order(order_id):
     """Refund an order: points return lot-exactly, stock and cash go back."""
     return orders.refund(g.staff, order_id)
+
+
+@admin_blp.get("/vouchers/<code>")
+@staff_required(*CLERKS)
+@admin_blp.response(200, StaffVoucherSchema)
+def get_voucher(code):
+    """A voucher with its member, item and order, for the clerk to confirm a write-off."""
+    return orders.voucher_details(g.staff, code)
 
 
 @admin_blp.post("/vouchers/redeem")

@@ -10,7 +10,7 @@ export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:$WECHAT_PORT}"
 setup_venv
 ensure_redis "$REDIS_URL"
 "$VENV/bin/flask" db upgrade
-logins="$("$VENV/bin/flask" demo seed)"
+logins="$("$VENV/bin/flask" demo seed --history 90)"
 
 "$VENV/bin/flask" wechat-fake --port "$WECHAT_PORT" >/tmp/jifen-wechat-fake.log 2>&1 &
 fake_pid=$!

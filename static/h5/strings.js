@@ -96,4 +96,12 @@ export default {
   "term.payment_refund": ["消费退款", "Payment refund"],
   "term.topup_refund": ["充值退款", "Top-up refund"],
   "term.refund_pending": ["退款审批中", "Refund pending"],
+  "mall.address_for": ["「{title}」寄到哪里？", "Where should \"{title}\" go?"],
+  "mall.confirm_address": ["确认兑换", "Redeem"],
+  "mall.why.tier": ["{tier}及以上会员专享", "For {tier} members and above"],
+  "mall.why.limit": ["已达兑换上限", "You have reached the limit"],
+  "mall.why.not_started": ["尚未开售", "Not on sale yet"],
+  "mall.why.ended": ["已停售", "No longer on sale"],
+  "mall.why.sold_out": ["已兑完", "Sold out"],
+  "orders.address": ["收货地址：{address}", "Deliver to: {address}"],
 };

@@ -54,6 +54,12 @@ export class Api {
   put(path, body) { return this.request("PUT", path, { body }); }
   patch(path, body) { return this.request("PATCH", path, { body }); }
   del(path) { return this.request("DELETE", path); }
+  /** POST one file as multipart field `file` (picture uploads). */
+  upload(path, file) {
+    const body = new FormData();
+    body.append("file", file);
+    return this.request("POST", path, { body });
+  }
 
   /** An object URL for an authenticated image (QR codes). */
   async blobUrl(path) {
@@ -71,13 +77,14 @@ export class Api {
 
   async request(method, path, { body, auth = true, token, idempotent = false, as = "json" } = {}) {
     const headers = { Accept: as === "json" ? "application/json" : "*/*" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const form = body instanceof FormData;  // multipart: the browser sets the boundary
+    if (body !== undefined && !form) headers["Content-Type"] = "application/json";
     if (idempotent) headers["Idempotency-Key"] = idempotencyKey();  // the same on the retry
     const send = () => {
       const bearer = token || (auth && this.session?.access);
       if (bearer) headers.Authorization = `Bearer ${bearer}`;
       return fetch(BASE + path, { method, headers,
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
+                                  body: body === undefined || form ? body : JSON.stringify(body) });
     };
     let response = await send();
     if (auth && !token && this.session?.refresh && await sessionRefused(response)) {

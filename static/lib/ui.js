@@ -2,6 +2,7 @@
 // and the contract's errors shown to people (422 field errors next to their fields).
 
 import { LANGUAGES, lang, setLang, t } from "./i18n.js";
+import { errorText } from "./words.js";
 
 /** An element: h("button", {class: "primary", onclick}, "text", child, [more]). */
 export function h(tag, props = {}, ...children) {
@@ -91,9 +92,9 @@ export function readForm(form) {
 /** Show an ApiError: 422 details next to their fields (or the closest group), the rest on top. */
 function showError(target, error) {
   clearError(target);
-  const box = h("div", { class: "error", role: "alert" }, error.code
-    ? `${t(`error.${error.code}`, {}, error.message)} (${error.code})`
-    : String(error.message || error));
+  const { text, code } = errorText(error);  // friendly words; the code only in the tooltip
+  const box = h("div", { class: "error", role: "alert", title: code || null,
+                         dataset: { code: error.code || "" } }, text);
   target.prepend(box);
   for (const [path, messages] of flatten(error.details || {})) {
     const holder = closestHolder(target, path);
@@ -185,13 +186,34 @@ export function ask({ id, message, fields = [], confirm, danger = false }) {
       h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => dialog.close() }, t("ui.cancel")),
         h("button", { type: "submit", class: danger ? "danger" : "primary" }, confirm)));
-    const dialog = h("dialog", { id }, form);
+    const dialog = h("dialog", { id, "aria-label": message }, form);
     form.addEventListener("submit", () => resolve(readForm(form)));
     dialog.addEventListener("close", () => { resolve(null); dialog.remove(); });
-    document.body.append(dialog);
-    dialog.showModal();
+    show(dialog);
     dialog.querySelector("input, select, textarea, button[type=submit]")?.focus();
   });
+}
+
+/** Open a modal dialog that Esc closes and that closes when the page changes. */
+function show(dialog) {
+  const close = () => dialog.open && dialog.close();
+  window.addEventListener("hashchange", close, { once: true });
+  dialog.addEventListener("close", () => window.removeEventListener("hashchange", close));
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+/** A side drawer (a modal <dialog>): a title, content, a close button; Esc closes it too. */
+export function drawer({ id, title, content }) {
+  const dialog = h("dialog", { id, class: "drawer", "aria-labelledby": `${id}-title` },
+    h("div", { class: "toolbar" }, h("h2", { id: `${id}-title` }, title),
+      h("button", { type: "button", class: "link", onclick: () => dialog.close() },
+        t("ui.close"))),
+    content);
+  dialog.addEventListener("close", () => dialog.remove());
+  show(dialog);
+  dialog.querySelector("button")?.focus();
+  return dialog;
 }
 
 /** A short message that fades out. */

@@ -90,11 +90,11 @@ def test_csv_has_a_bom_and_chinese_survives(story, client):
                           headers=story["owner"]["headers"])
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = response.data.decode("utf-8")
-    assert text.startswith("\ufeffmember_id,card_no,nickname,points,first_expiry_at")
+    assert text.startswith("\ufeff会员编号,会员卡号,昵称,积分,最早过期时间")
     assert "爱丽丝" in text
     summary = client.get("/api/v1/admin/analytics/summary.csv?from=2026-11-01&to=2026-11-05",
                          headers=story["owner"]["headers"]).data.decode("utf-8")
-    assert "issued,330" in summary and "tier:starlight,3" in summary
+    assert "发放积分,330" in summary and "会员等级：星耀 Starlight,3" in summary
 
 
 def test_repurchase_rate(api, client):
@@ -142,7 +142,7 @@ def test_top_items_count_paid_units_only(api, client):
         ("补水护理", 2, 40, 1), ("面膜", 1, 10, 1)]
     csv_text = client.get("/api/v1/admin/analytics/items.csv",
                           headers=owner["headers"]).data.decode("utf-8")
-    assert csv_text.startswith("\ufeffitem_id,title,type,units") and "补水护理" in csv_text
+    assert csv_text.startswith("\ufeff商品编号,商品,类型,件数") and "补水护理" in csv_text
 
 
 def test_rolled_up_days_give_the_same_numbers_and_today_is_read_live(story, app, client):
@@ -201,7 +201,7 @@ def test_engagement_counts_checkins_shares_referrals_and_tasks_by_local_day(api,
         "checkin_members": 1}
     csv = client.get("/api/v1/admin/analytics/engagement.csv?from=2026-11-01&to=2026-11-02",
                      headers=owner["headers"]).get_data(as_text=True)
-    assert csv.startswith("\ufeffmetric,value") and "checkins,3" in csv
+    assert csv.startswith("\ufeff指标,数值") and "签到次数,3" in csv
     stranger = api.staff(api.merchant(), "owner")
     assert report("from=2026-11-01&to=2026-11-02", stranger["headers"]).json == {
         **nothing, "from": "2026-11-01", "to": "2026-11-02"}

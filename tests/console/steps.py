@@ -39,3 +39,20 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page as a test artefact."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+
+def accessibility(page: Page, name: str) -> None:
+    """Scan the page with the vendored axe-core; no serious or critical violation may remain."""
+    page.wait_for_function("() => !document.querySelector('.busy')")  # faded while loading
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => (await axe.run(document, {
+        resultTypes: ["violations"]})).violations.map(v => ({
+          id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))""")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"{name}: {blocking}"

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.console.steps import menu, screenshot, staff_login
+from tests.console.steps import accessibility, menu, screenshot, staff_login
 from tests.helpers import balance, purchase
 from tests.mall.shop import create_item, db_stock, placed
 
@@ -47,7 +47,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     with page.expect_download() as download:
         page.get_by_role("button", name="概览 CSV").click()
     report = download.value.path().read_text(encoding="utf-8")
-    assert report.startswith("\ufeffmetric,value") and "issued,228" in report
+    assert report.startswith("\ufeff指标,数值") and "发放积分,228" in report
 
     page.locator("#lang").select_option("en")
     expect(page.locator("#nav a.active")).to_have_text("Dashboard")
@@ -146,11 +146,16 @@ def test_support_requests_a_large_adjustment_and_a_manager_approves_it(api, clie
     assert points["balance"] == 1600
 
 
-def test_a_clerk_writes_off_a_voucher_once_and_sees_the_error_the_second_time(api, client,
-                                                                            page):
+def test_a_clerk_confirms_a_voucher_before_writing_it_off_and_a_second_scan_is_explained(
+        api, client, page):
     merchant = api.merchant()
-    item = create_item(client, api.staff(merchant, "owner"), type="service", points_price=30)
-    voucher = placed(client, api.member(merchant), item)["vouchers"][0]
+    item = create_item(client, api.staff(merchant, "owner"), title="补水护理 Hydrating facial",
+                       type="service", points_price=30)
+    member = api.member(merchant)
+    client.patch("/api/v1/me", headers=member["headers"],
+                 json={"nickname": "爱丽丝", "phone": "13800005678"})
+    bought = placed(client, member, item)
+    voucher = bought["vouchers"][0]
     clerk = api.staff(merchant, "clerk")
     staff_login(page, merchant, clerk)
     assert menu(page) == ["vouchers", "members", "rules", "counter", "wallet"]
@@ -158,11 +163,20 @@ def test_a_clerk_writes_off_a_voucher_once_and_sees_the_error_the_second_time(ap
     code = page.locator("#redeem-form [name=code]")
     code.fill(voucher["qr_payload"])  # what a scanner types
     code.press("Enter")
-    expect(page.locator("#written-off li")).to_contain_text(voucher["code"])
+    confirm = page.locator("#voucher-confirm")
+    expect(confirm).to_contain_text("爱丽丝 · 138****5678")
+    expect(confirm).to_contain_text("补水护理")
+    expect(confirm).to_contain_text(bought["order_no"])
+    accessibility(page, "write-off confirmation")
+    screenshot(page, "console-write-off-confirm")
+    confirm.get_by_role("button", name="确认核销").click()
+    expect(page.locator("#written-off li")).to_contain_text("核销成功：爱丽丝")
 
     code.fill(voucher["code"])
     code.press("Enter")
-    expect(page.locator("#redeem-form .error")).to_contain_text("CONFLICT")
+    expect(confirm).to_contain_text("已于")
+    expect(confirm).to_contain_text("核销，不能重复使用")
+    expect(confirm.get_by_role("button", name="确认核销")).to_have_count(0)
     expect(page.locator("#written-off li")).to_have_count(1)
     screenshot(page, "console-write-off")
 
@@ -212,7 +226,7 @@ def test_an_owner_credits_an_activity_reverses_it_and_anonymises_the_member(api,
     expect(page.locator("[data-fact=balance]")).to_have_text("130")
     activity.locator("[name=task_code]").select_option("skin_test")
     activity.get_by_role("button", name="发放").click()  # once a month
-    expect(activity.locator(".error")).to_contain_text("LIMIT_EXCEEDED")
+    expect(activity.locator(".error")).to_have_attribute("data-code", "LIMIT_EXCEEDED")
 
     page.locator("tbody tr").first.get_by_role("button", name="撤销").click()
     dialog = page.locator("#reverse-dialog")
@@ -220,6 +234,9 @@ def test_an_owner_credits_an_activity_reverses_it_and_anonymises_the_member(api,
     dialog.get_by_role("button", name="撤销").click()
     expect(page.locator("[data-fact=balance]")).to_have_text("100")
     expect(page.locator("tbody tr").first).to_contain_text("误操作 wrong member")
+    reversed_entry = page.locator("tbody tr").nth(1)
+    expect(reversed_entry).to_contain_text("已撤销")  # reversed once: no second 撤销
+    expect(reversed_entry.get_by_role("button", name="撤销")).to_have_count(0)
     screenshot(page, "console-member-actions")
 
     page.get_by_role("button", name="注销个人信息").click()
@@ -241,7 +258,7 @@ def test_the_rules_editor_shows_the_servers_field_errors_next_to_the_fields(api,
     threshold.fill("-5")
     page.locator("#rules-form button[type=submit]").click()
     expect(page.locator("[data-path='tiers.1.threshold'] .field-error")).not_to_be_empty()
-    expect(page.locator("#rules-form > .error")).to_contain_text("VALIDATION_ERROR")
+    expect(page.locator("#rules-form > .error")).to_have_attribute("data-code", "VALIDATION_ERROR")
     screenshot(page, "console-rules-errors")
 
     threshold.fill("6000")
@@ -252,7 +269,7 @@ def test_the_rules_editor_shows_the_servers_field_errors_next_to_the_fields(api,
 
     history = page.locator("#rules-history tbody tr")
     expect(history.first).to_contain_text("v2")
-    expect(history.first).to_contain_text("tiers.1.threshold")
+    expect(history.first).to_contain_text("会员等级 · #2 · 成长值门槛")
     history.last.get_by_role("button", name="载入编辑").click()  # v1 back into the form
     expect(threshold).to_have_value("5000")
     page.locator("#rules-form button[type=submit]").click()

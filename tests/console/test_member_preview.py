@@ -33,8 +33,9 @@ def test_the_member_preview_checks_in_and_redeems(api, client, page):
     expect(voucher.locator("img")).to_have_attribute("src", re.compile(r"^blob:"))
 
     page.get_by_role("link", name="积分商城").click()
-    page.locator("[name=address]").fill("上海市静安区南京西路 1 号")
     page.locator(f"[data-item='{serum['id']}'] button").click()  # points + ¥9.90, paid at once
+    page.locator("#address-dialog [name=address]").fill("上海市静安区南京西路 1 号")
+    page.locator("#address-dialog").get_by_role("button", name="确认兑换").click()
     expect(page.locator("#orders .order").first).to_contain_text("精华小样")
     expect(page.locator("#orders .order .badge").first).to_have_text("已支付")
     screenshot(page, "h5-orders")

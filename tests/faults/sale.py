@@ -15,7 +15,7 @@ from loyalty import verify
 from loyalty.models import LedgerEntry, PointsAccount
 from mall.models import Item, Order
 from tests.helpers import Api, cli
-from tests.mall.shop import create_item, many_members, redis_holds, redis_stock
+from tests.mall.shop import ADDRESS, create_item, many_members, redis_holds, redis_stock
 from tests.servers import Gunicorn, wait_until
 
 STOCK, PRICE, BONUS = 10, 10, 100  # units on sale, points per unit, every member's sign-up bonus
@@ -60,7 +60,8 @@ class Sale:
         """One unit, with an Idempotency-Key as the mini-program sends: (member, status, code)."""
         try:
             response = requests.post(
-                f"{server.url}/api/v1/mall/orders", json={"item_id": self.item["id"]},
+                f"{server.url}/api/v1/mall/orders",
+                json={"item_id": self.item["id"], "address": ADDRESS},
                 headers={**member["headers"], "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
         except requests.ConnectionError:
             return member["id"], 0, CUT

@@ -6,12 +6,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from tests.mall.shop import ADDRESS
+
 
 def _fire(url: str, item_id: int, jobs: list, start_at: float) -> list:
     def one(job):
         member_id, authorization = job
         time.sleep(max(0.0, start_at - time.time()))
-        response = requests.post(f"{url}/api/v1/mall/orders", json={"item_id": item_id},
+        response = requests.post(f"{url}/api/v1/mall/orders",
+                                 json={"item_id": item_id, "address": ADDRESS},
                                  headers={"Authorization": authorization}, timeout=60)
         return member_id, response.status_code, response.json().get("error", {}).get("code")
 

@@ -8,6 +8,7 @@ from core.extensions import rds
 from loyalty import members
 from tests.helpers import bearer
 
+ADDRESS = "上海市静安区南京西路 1 号"  # goods need one; services and coupons ignore it
 ITEM = {"title": "玻尿酸补水护理 Hydrating facial", "type": "goods", "category": "care",
         "points_price": 50, "stock": 10, "status": "on_sale"}
 
@@ -23,7 +24,8 @@ def create_item(client, owner: dict, **fields) -> dict:
 def order(client, member: dict, item: dict, quantity: int = 1, **extra):
     """POST a mall order for the member."""
     return client.post("/api/v1/mall/orders", headers=member["headers"],
-                       json={"item_id": item["id"], "quantity": quantity, **extra})
+                       json={"item_id": item["id"], "quantity": quantity,
+                             "address": ADDRESS, **extra})
 
 
 def placed(client, member: dict, item: dict, quantity: int = 1, **extra) -> dict:

@@ -10,9 +10,14 @@ from core import events
 from core.extensions import db, rds
 from loyalty.rules import default_rules
 from tests.helpers import assert_error, balance, purchase
-from tests.mall.shop import create_item, db_stock, order, placed, redis_stock
+from tests.mall.shop import ADDRESS, create_item, db_stock, order, placed, redis_stock
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def goods(item: dict) -> dict:
+    """An order body for one unit, with the delivery address goods need."""
+    return {"item_id": item["id"], "address": ADDRESS}
 
 
 def test_a_points_only_order_is_paid_at_once_and_debits_the_points(api, client, app):
@@ -37,8 +42,8 @@ def test_a_replayed_idempotency_key_places_one_order(api, client):
     item = create_item(client, api.staff(merchant))
     member = api.member(merchant)
     headers = {**member["headers"], "Idempotency-Key": "order-1"}
-    first = client.post("/api/v1/mall/orders", headers=headers, json={"item_id": item["id"]})
-    again = client.post("/api/v1/mall/orders", headers=headers, json={"item_id": item["id"]})
+    first = client.post("/api/v1/mall/orders", headers=headers, json=goods(item))
+    again = client.post("/api/v1/mall/orders", headers=headers, json=goods(item))
     assert first.status_code == again.status_code == 201 and first.json == again.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert balance(client, member) == 50
@@ -57,10 +62,10 @@ def test_redis_lost_after_the_order_committed_still_answers_201(api, client, app
         raise RedisConnectionError("Redis went away")
 
     monkeypatch.setattr(app.extensions["jifen.redis"], "delete", down)  # the key's unlock
-    first = client.post("/api/v1/mall/orders", headers=headers, json={"item_id": item["id"]})
+    first = client.post("/api/v1/mall/orders", headers=headers, json=goods(item))
     monkeypatch.undo()
     assert first.status_code == 201 and balance(client, member) == 50
-    again = client.post("/api/v1/mall/orders", headers=headers, json={"item_id": item["id"]})
+    again = client.post("/api/v1/mall/orders", headers=headers, json=goods(item))
     assert again.status_code == 201 and again.json == first.json
 
 
@@ -195,7 +200,7 @@ def test_redis_down_is_503_and_nothing_is_deducted(api, client, app, monkeypatch
     member = api.member(merchant)
     broken = create_app({**app.config, "REDIS_URL": "redis://127.0.0.1:1/0"})
     response = broken.test_client().post("/api/v1/mall/orders", headers=member["headers"],
-                                         json={"item_id": item["id"]})
+                                         json=goods(item))
     assert_error(response, 503, "SERVICE_UNAVAILABLE")
 
     def down(*_args, **_kwargs):

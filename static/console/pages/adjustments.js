@@ -2,6 +2,7 @@
 
 import { dateTime, signed, t } from "/static/lib/i18n.js";
 import { buttons, field, filtered, h, table, toast } from "/static/lib/ui.js";
+import { loadNames, memberLink, staffName } from "/static/lib/words.js";
 
 const STATUSES = ["pending_approval", "applied", "rejected"];
 const APPROVERS = ["owner", "manager"];
@@ -16,17 +17,21 @@ export function render(view, { api, staff, reload }) {
   };
   const canDecide = (a) => APPROVERS.includes(staff.role) && a.status === "pending_approval" &&
     a.requested_by !== staff.id;
+  let names = null;
   view.append(h("h1", {}, t("nav.adjustments")), filters, filtered(filters,
-    (query) => api.get("/admin/adjustments", query), (rows) => table([
+    async (query) => {
+      names ??= await loadNames(api);
+      return api.get("/admin/adjustments", query);
+    }, (rows) => table([
       ["ID", (a) => a.id],
-      [t("adjust.member"), (a) => h("a", { href: `#/members/${a.member_id}` }, `#${a.member_id}`)],
+      [t("adjust.member"), (a) => memberLink(h, a.member, a.member_id)],
       [t("adjust.delta"), (a) => signed(a.delta)],
       [t("adjust.reason_code"), (a) => t(`reason.${a.reason_code}`)],
       [t("adjust.note"), (a) => a.note || ""],
       [t("adjust.status"), (a) => h("span", { class: `badge ${a.status}` },
         t(`adjust.result.${a.status}`))],
-      [t("adjust.requested_by"), (a) => a.requested_by],
-      [t("adjust.approved_by"), (a) => a.approved_by ?? ""],
+      [t("adjust.requested_by"), (a) => staffName(names, a.requested_by)],
+      [t("adjust.approved_by"), (a) => staffName(names, a.approved_by)],
       [t("ledger.created_at"), (a) => dateTime(a.created_at)],
       [t("ui.actions"), (a) => canDecide(a) && buttons(
         [t("adjust.approve"), () => decide(a, "approve"), "primary"],

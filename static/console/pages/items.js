@@ -2,6 +2,7 @@
 
 import { dateTime, t, term, yuan } from "/static/lib/i18n.js";
 import { act, buttons, field, filtered, h, readForm, table, toast } from "/static/lib/ui.js";
+import { loadNames } from "/static/lib/words.js";
 
 const TYPES = ["goods", "service", "coupon"];
 const STATUSES = ["draft", "on_sale", "off_sale"];
@@ -28,7 +29,9 @@ function itemsTable(rows, { api, reload }) {
     reload();
   };
   return table([
-    ["ID", (item) => item.id],
+    [t("item.picture"), (item) => (item.images?.[0]
+      ? h("img", { src: item.images[0], alt: item.title, class: "thumb", width: 48, height: 48 })
+      : "")],
     [t("item.title"), (item) => h("a", { href: `#/items/${item.id}` }, item.title)],
     [t("item.type"), (item) => term(item.type)],
     [t("item.points_price"), (item) => item.points_price],
@@ -44,7 +47,10 @@ function itemsTable(rows, { api, reload }) {
 }
 
 async function editor(view, { api }, id) {
-  const item = id ? await api.get(`/admin/items/${id}`) : { type: "goods", status: "draft" };
+  const [item, names] = await Promise.all([
+    id ? api.get(`/admin/items/${id}`) : { type: "goods", status: "draft", images: [] },
+    loadNames(api)]);
+  const pictures = pictureField(api, item.images || []);
   const form = h("form", { id: "item-form", class: "card form-grid" },
     field("title", t("item.title"), { value: item.title, required: true }),
     field("type", t("item.type"), { value: item.type, options: TYPES.map((s) => [s, term(s)]) }),
@@ -57,12 +63,13 @@ async function editor(view, { api }, id) {
       { kind: "int", value: item.limit_per_member_day }),
     field("limit_per_member_total", t("item.limit_per_member_total"),
       { kind: "int", value: item.limit_per_member_total }),
-    field("min_tier", t("item.min_tier"), { value: item.min_tier }),
+    field("min_tier", t("item.min_tier"), { value: item.min_tier ?? "", options: [
+      ["", t("item.any_tier")], ...names.tiers.map((tier) => [tier.code, tier.name])] }),
     field("sale_starts_at", t("item.sale_starts_at"), { kind: "datetime", value: item.sale_starts_at }),
     field("sale_ends_at", t("item.sale_ends_at"), { kind: "datetime", value: item.sale_ends_at }),
     field("status", t("item.status"), { value: item.status,
                                          options: STATUSES.map((s) => [s, term(s)]) }),
-    field("images", t("item.images"), { kind: "list", value: item.images }),
+    pictures.element,
     field("description", t("item.description"), { kind: "textarea", value: item.description }),
     h("div", { class: "buttons" },
       h("button", { class: "primary", type: "submit" }, t("ui.save")),
@@ -70,8 +77,11 @@ async function editor(view, { api }, id) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     act(form, async () => {
-      const saved = id ? await api.patch(`/admin/items/${id}`, readForm(form))
-        : await api.post("/admin/items", readForm(form));
+      const body = { ...readForm(form), images: pictures.urls() };
+      body.min_tier ||= null;
+      delete body.picture;
+      const saved = id ? await api.patch(`/admin/items/${id}`, body)
+        : await api.post("/admin/items", body);
       toast(t("ui.saved"));
       location.hash = `#/items/${saved.id}`;
     });
@@ -98,4 +108,28 @@ function stockForm(api, item) {
     });
   });
   return form;
+}
+
+/** The item's pictures: thumbnails with a remove button, and an upload input. */
+function pictureField(api, initial) {
+  let urls = [...initial];
+  const thumbs = h("div", { class: "thumbs", id: "item-pictures" });
+  const draw = () => thumbs.replaceChildren(...urls.map((url, i) => h("figure", {},
+    h("img", { src: url, alt: t("item.picture_n", { n: i + 1 }) }),
+    h("button", { type: "button", class: "link", onclick: () => { urls.splice(i, 1); draw(); } },
+      t("ui.remove")))));
+  const input = h("input", { type: "file", name: "picture", accept: "image/jpeg,image/png,image/webp",
+                             id: "picture-input" });
+  const element = h("div", { class: "field field-textarea", dataset: { path: "file" } },
+    h("label", { for: "picture-input" }, t("item.pictures")), thumbs, input,
+    h("small", { class: "hint" }, t("item.pictures_hint")), h("small", { class: "field-error" }));
+  input.addEventListener("change", () => act(element, async () => {
+    for (const file of input.files) {
+      urls = [...urls, (await api.upload("/admin/items/images", file)).url];
+      draw();
+    }
+    input.value = "";
+  }));
+  draw();
+  return { element, urls: () => urls };
 }

@@ -6,9 +6,10 @@ import { act, field, h, readForm } from "/static/lib/ui.js";
 export function render(view, { api, done }) {
   const form = h("form", { id: "login-form", class: "card narrow" },
     h("h1", {}, t("login.title")),
-    field("merchant_id", t("login.merchant_id"), { kind: "int" }),
     field("username", t("login.username"), { required: true }),
     field("password", t("login.password"), { kind: "password", required: true }),
+    field("merchant_id", t("login.merchant_no"), { kind: "int" }),
+    h("small", { class: "hint", id: "merchant-hint" }, t("login.merchant_hint")),
     h("button", { class: "primary", type: "submit" }, t("login.submit")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();

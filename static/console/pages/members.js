@@ -1,10 +1,12 @@
 // Members: search, then one member's card, freeze/unfreeze, anonymise, a balance adjustment,
 // activity tasks and the ledger, whose earn and adjust entries can be reversed.
 
-import { dateTime, signed, t, term } from "/static/lib/i18n.js";
+import { dateTime, signed, t, term, yuan } from "/static/lib/i18n.js";
 import {
   act, ask, buttons, field, filtered, h, paged, readForm, table, toast,
 } from "/static/lib/ui.js";
+import { loadNames, memberLabel, staffName, tierName } from "/static/lib/words.js";
+import { details as orderDetails } from "./orders.js";
 
 const MANAGERS = ["owner", "manager"];
 const ADJUSTERS = [...MANAGERS, "support"];
@@ -19,14 +21,19 @@ export function render(view, ctx) {
 
 function search(view, { api }) {
   const form = h("form", { id: "member-search", class: "toolbar" },
-    field("q", t("member.search")),
+    field("q", t("member.search_more")),
     h("button", { class: "primary", type: "submit" }, t("ui.search")));
-  view.append(h("h1", {}, t("nav.members")), form, filtered(form,
-    (query) => api.get("/admin/members", query), (rows) => table([
+  const names = loadNames(api);
+  view.append(h("h1", {}, t("nav.members")), h("p", { class: "hint" }, t("member.search_hint")),
+    form, filtered(form, async (query) => {
+      const [page, known] = await Promise.all([api.get("/admin/members", query), names]);
+      page.items.forEach((m) => { m.tier_name = tierName(known, m.tier); });
+      return page;
+    }, (rows) => table([
       [t("member.card_no"), (m) => h("a", { href: `#/members/${m.id}` }, m.card_no)],
       [t("member.nickname"), (m) => m.nickname || ""],
       [t("member.phone"), (m) => m.phone_masked || ""],
-      [t("member.tier"), (m) => term(m.tier)],
+      [t("member.tier"), (m) => m.tier_name],
       [t("member.balance"), (m) => m.balance],
       [t("member.status"), (m) => h("span", { class: `badge ${m.status}` }, term(m.status))],
       [t("member.created_at"), (m) => dateTime(m.created_at)],
@@ -34,15 +41,16 @@ function search(view, { api }) {
 }
 
 async function detail(view, { api, staff, reload }, id) {
-  const member = await api.get(`/admin/members/${id}`);
-  const facts = h("dl", { id: "member-card", class: "card facts" },
+  const [member, names] = await Promise.all([api.get(`/admin/members/${id}`), loadNames(api)]);
+  const list = h("dl", { class: "facts" },
     [["card_no", member.card_no], ["nickname", member.nickname], ["phone", member.phone_masked],
-     ["tier", term(member.tier)], ["growth_value", member.growth_value],
+     ["tier", tierName(names, member.tier)], ["growth_value", member.growth_value],
      ["balance", member.balance], ["debt", member.debt], ["status", term(member.status)]]
       .flatMap(([key, value]) => [h("dt", {}, t(`member.${key}`)),
                                   h("dd", { dataset: { fact: key } }, String(value ?? ""))]));
   const freeze = member.status === "frozen" ? "unfreeze" : "freeze";
-  facts.append(buttons(
+  // A <dl> holds only dt/dd pairs (axe: definition-list): the buttons go beside it.
+  const facts = h("section", { id: "member-card", class: "card" }, list, buttons(
     MANAGERS.includes(staff.role) && [t(`member.${freeze}`), async () => {
       await api.post(`/admin/members/${id}/${freeze}`);
       reload();
@@ -62,12 +70,29 @@ async function detail(view, { api, staff, reload }, id) {
     toast(t("ledger.reversed"));
     reload();
   });
-  view.append(h("h1", {}, `${t("nav.members")} · ${member.card_no}`), facts,
+  view.append(h("h1", {}, `${t("nav.members")} · ${memberLabel(member)}`), facts,
     ADJUSTERS.includes(staff.role) ? adjustForm(api, id, reload) : "",
     activityForm(api, id, reload),
+    MANAGERS.includes(staff.role) ? ordersOf(api, id) : "",
     h("h2", {}, t("member.ledger")), paged(
       (cursor) => api.get(`/admin/members/${id}/transactions`, { cursor }),
-      (rows) => ledgerTable(rows, reverse)));
+      (rows) => ledgerTable(rows, reverse, names)));
+}
+
+/** The member's mall orders, each with its vouchers; a click opens the order drawer. */
+function ordersOf(api, id) {
+  return h("section", { id: "member-orders", class: "card" }, h("h2", {}, t("member.orders")),
+    paged((cursor) => api.get("/admin/orders", { member_id: id, cursor }), (rows) => table([
+      [t("order.order_no"), (o) => h("button", { type: "button", class: "link",
+        onclick: () => orderDetails(o) }, o.order_no)],
+      [t("order.item"), (o) => `${o.item_title} × ${o.quantity}`],
+      [t("order.points"), (o) => o.points],
+      [t("order.cash"), (o) => (o.cash_fen ? yuan(o.cash_fen) : "")],
+      [t("order.status"), (o) => h("span", { class: `badge ${o.status}` }, term(o.status))],
+      [t("order.vouchers"), (o) => (o.vouchers || []).map((v) =>
+        h("div", { class: "small" }, `${v.code} · ${term(v.status)}`))],
+      [t("order.created_at"), (o) => dateTime(o.created_at)],
+    ], rows)));
 }
 
 function adjustForm(api, id, reload) {
@@ -110,7 +135,7 @@ function activityForm(api, id, reload) {
   return form;
 }
 
-function ledgerTable(rows, reverse) {
+function ledgerTable(rows, reverse, names) {
   return table([
     [t("ledger.created_at"), (e) => dateTime(e.created_at)],
     [t("ledger.type"), (e) => term(e.type)],
@@ -119,7 +144,9 @@ function ledgerTable(rows, reverse) {
     [t("ledger.balance_after"), (e) => e.balance_after],
     [t("ledger.note"), (e) => [e.reason_code && term(e.reason_code), e.note]
       .filter(Boolean).join(" · ")],
-    ...(reverse ? [[t("ui.actions"), (e) => buttons(
-      REVERSIBLE.includes(e.type) && [t("ledger.reverse"), () => reverse(e)])]] : []),
+    [t("ledger.operator"), (e) => staffName(names, e.operator_id)],
+    ...(reverse ? [[t("ui.actions"), (e) => (e.reversed
+      ? h("span", { class: "badge" }, t("ledger.already_reversed"))
+      : buttons(REVERSIBLE.includes(e.type) && [t("ledger.reverse"), () => reverse(e)]))]] : []),
   ], rows);
 }

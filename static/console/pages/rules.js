@@ -4,6 +4,7 @@
 
 import { dateTime, t, term } from "/static/lib/i18n.js";
 import { act, buttons, field, h, paged, readForm, table, toast } from "/static/lib/ui.js";
+import { fieldText } from "/static/lib/words.js";
 
 const ENUMS = {
   tier_downgrade: ["none", "rolling_12_months"],
@@ -67,7 +68,7 @@ function versionTable(versions, load) {
     [t("rules.saved_by"), (v) => v.created_by_username ?? ""],
     [t("rules.changes"), (v) => {
       const before = versions[versions.indexOf(v) + 1];
-      return before ? changes(before.rules, v.rules).join(", ") || "—" : "";
+      return before ? changes(before.rules, v.rules).map((path) => fieldText(path, "rules")).join("，") || "—" : "";
     }],
     ...(load ? [[t("ui.actions"), (v) => buttons([t("rules.load"), () => load(v.rules)])]] : []),
   ], versions);

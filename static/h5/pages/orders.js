@@ -18,6 +18,8 @@ export function render(view, { api, reload }) {
       h("div", { id: "orders" }, orders.map((order) => h("article", { class: "card order" },
         h("h2", {}, `${order.item_title} × ${order.quantity}`),
         h("div", { class: "small" }, `${order.order_no} · ${dateTime(order.created_at)}`),
+        order.address ? h("div", { class: "small" }, t("orders.address", { address: order.address }))
+          : "",
         h("div", {}, `${order.points} ${t("mall.points")}`,
           order.cash_fen ? ` + ${yuan(order.cash_fen)}` : "", " · ",
           h("span", { class: `badge ${order.status}` }, term(order.status))),
