@@ -27,7 +27,7 @@ def test_32_concurrent_copies_of_one_key_place_one_order_every_time(api, client,
     merchant = api.merchant()
     member = api.member(merchant)
     item = create_item(client, api.staff(merchant), points_price=1, stock=100)
-    rounds = 50 if _is_postgres(app) else 3
+    rounds = 20 if _is_postgres(app) else 3
     for _ in range(rounds):
         key = uuid.uuid4().hex
         answers = run_concurrently(lambda _, k=key: _post(app.test_client(), member, item, k),
