@@ -56,6 +56,7 @@ def idempotent(view):
         digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
         if (stored := _stored(key)) is not None:
             return _replay(stored, digest)
+        db.session.rollback()  # hold no database lock (SQLite: the write lock) across Redis
         lock = keys.idempotency_lock(g.merchant_id, g.subject, key)
         if not rds.set(lock, "1", nx=True, ex=LOCK_SECONDS):
             raise Conflict("A request with this Idempotency-Key is still in progress.")

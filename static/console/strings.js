@@ -111,6 +111,7 @@ export default {
   "ledger.reverse_confirm": ["撤销这笔 {amount} 积分？", "Reverse this entry of {amount} points?"],
   "ledger.reverse_reason": ["撤销原因", "Reason"],
   "ledger.reversed": ["已撤销", "Reversed"],
+  "ledger.reverse_pending": ["金额超过审批额度，已提交经理审批", "Above the approval threshold: sent to a manager for approval"],
   "member.anonymise": ["注销个人信息", "Anonymise"],
   "member.anonymise_confirm": ["删除会员 {no} 的个人信息（积分明细保留）？此操作不可恢复。",
                                "Delete the personal data of member {no} (the ledger stays)? This cannot be undone."],
@@ -139,6 +140,7 @@ export default {
   "reason.compensation": ["赔偿", "Compensation"],
   "reason.migration": ["数据迁移", "Migration"],
   "reason.other": ["其他", "Other"],
+  "reason.reversal": ["撤销", "Reversal"],
 
   "order.order_no": ["订单号", "Order no."],
   "order.item": ["商品", "Item"],

@@ -66,8 +66,8 @@ async function detail(view, { api, staff, reload }, id) {
       message: t("ledger.reverse_confirm", { amount: signed(entry.amount) }),
       fields: [field("reason", t("ledger.reverse_reason"), { required: true })] });
     if (!answer) return;
-    await api.post(`/admin/transactions/${entry.id}/reverse`, answer);
-    toast(t("ledger.reversed"));
+    const done = await api.post(`/admin/transactions/${entry.id}/reverse`, answer);
+    toast(t(done?.status === "pending_approval" ? "ledger.reverse_pending" : "ledger.reversed"));
     reload();
   });
   view.append(h("h1", {}, `${t("nav.members")} · ${memberLabel(member)}`), facts,
