@@ -9,6 +9,7 @@ import pytest
 from auth.models import ROLES
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
+from tests.till.counter import victim_redemption
 
 PARAM = re.compile(r"{(\w+)}")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -43,6 +44,7 @@ def world(api, client):
     ids = {"member_id": b_member["id"], "adjustment_id": adjustment["id"],
            "campaign_id": campaign["id"], "entry_id": entry["id"], "token": share["token"]}
     ids.update(victim_objects(api, client, b, headers))
+    ids["redemption_no"] = victim_redemption(api, client, b)
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

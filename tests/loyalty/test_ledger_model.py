@@ -12,8 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from auth.service import create_staff
 from core import merchants
-from core.clock import add_months
-from core.clock import local_date
+from core.clock import add_months, local_date
 from core.errors import Conflict, InsufficientPoints
 from core.extensions import db
 from loyalty import expiry, ledger, members, support, verify
