@@ -36,6 +36,8 @@ def from_environment(env=None) -> dict:
         "LOGIN_FAILURE_WINDOW": 15 * 60,
         "POS_CLOCK_SKEW": 300,
         "PAYMENT_PROVIDER": env.get("PAYMENT_PROVIDER", "sandbox"),
+        # key of the keyed hashes of pay codes and walk-in phones (default: JWT_SECRET_KEY)
+        "HASH_KEY": env.get("HASH_KEY"),
         # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to believe; 0 =
         # none (a client could forge them and escape the per-IP rate limits).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

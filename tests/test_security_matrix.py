@@ -10,6 +10,7 @@ from auth.models import ROLES
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
 from tests.wallet.purse import victim_objects as wallet_victim_objects
+from tests.till.counter import victim_redemption
 
 PARAM = re.compile(r"{(\w+)}")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -45,6 +46,7 @@ def world(api, client):
            "campaign_id": campaign["id"], "entry_id": entry["id"], "token": share["token"]}
     ids.update(victim_objects(api, client, b, headers))
     ids.update(wallet_victim_objects(api, client, b))
+    ids["redemption_no"] = victim_redemption(api, client, b)
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

@@ -1,9 +1,10 @@
 """Pay codes (付款码): one-time, short-lived codes a member shows to be charged.
 
 `charge` runs inside the caller's transaction: it locks the code row first (lock order:
-pay code, then the points account or wallet), so 16 concurrent charges of one code let
-exactly one through, and a charge refused later in that transaction rolls back with it
-and leaves the code usable until it expires. Failed codes count per POS key in Redis.
+member row (issue only), pay code, then the points account or wallet), so 16 concurrent
+charges of one code let exactly one through, and a charge refused later in that
+transaction rolls back with it and leaves the code usable until it expires. Failed
+codes count per POS key in Redis.
 """
 
 import secrets
@@ -19,6 +20,7 @@ from core.clock import now
 from core.errors import PayCodeInvalid, RateLimited
 from core.extensions import db, rds
 from core.ratelimit import parse
+from loyalty import members
 from till import rules
 from till.models import PayCode
 from till.secrets_hash import keyed_hash
@@ -30,19 +32,23 @@ PREFIX = "jifen://pay/"
 def issue(*, merchant_id: int, member_id: int) -> PayCode:
     """A new 18-digit code for the member, voiding their previous one; commits."""
     seconds = rules.till_rules(merchant_id)["pay_code_seconds"]
-    for attempt in (1, 2, 3):
+    attempts = 3
+    while True:
         try:
             return _issue_once(merchant_id, member_id, seconds)
         except IntegrityError:
             # A concurrent issue for this member (one active code each) or, astronomically
             # rarely, a hash collision: start again.
             db.session.rollback()
-            if attempt == 3:
+            attempts -= 1
+            if not attempts:
                 raise
-    raise AssertionError("unreachable")
 
 
 def _issue_once(merchant_id: int, member_id: int, seconds: int) -> PayCode:
+    # One issue at a time per member (member row, then the code rows): a new code always
+    # sees, and voids, the one before it.
+    db.session.refresh(members.get(merchant_id, member_id), with_for_update=True)
     db.session.execute(update(PayCode).where(
         PayCode.member_id == member_id, PayCode.status == "active").values(status="void"))
     code = "".join(secrets.choice("0123456789") for _ in range(DIGITS))

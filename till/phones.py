@@ -25,7 +25,9 @@ def verify(member, code: str) -> dict:
     phone = walkin.normalize_phone(_from_wechat(merchant, code))
     if phone is None:
         raise ValidationFailed(details={"code": ["WeChat gave no usable phone number."]})
-    ledger.lock_account(member.merchant_id, member.id)  # serialises one member's claims
+    # The member row, then the account (as POS earning does): one member's claims in turn.
+    db.session.refresh(member, with_for_update=True)
+    ledger.lock_account(member.merchant_id, member.id)
     _remember(member, phone)
     claimed = walkin.claim(member, phone)
     for hook in ON_PHONE_VERIFIED:  # HOOK: other packages learn "member X verified phone P"

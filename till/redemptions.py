@@ -1,7 +1,7 @@
 """Points at the till (积分抵现): quote, redeem by pay code, void, and returns on refunds.
 
-Lock order: pay code, pending points, redemption row, then the points account
-(`ledger.post`); a POS order locks its own row first.
+Lock order (each path skips what it does not touch): POS order, pending points,
+redemption, member, pay code, then the points account (`ledger.post`).
 """
 
 from sqlalchemy import select

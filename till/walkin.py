@@ -2,8 +2,8 @@
 phone (stored as a keyed hash) for `walk_in.claim_days`; the member who verifies the phone
 through WeChat claims them once.
 
-Lock order: points account, then walk-in rows (claims); walk-in row alone (refunds before a
-claim); walk-in row, then the account (refunds after a claim).
+Lock order: member row, points account, then held walk-in rows (claims); walk-in row alone
+(refunds before a claim); walk-in row, then the account (refunds after a claim).
 """
 
 import math

@@ -41,3 +41,11 @@ def refund(client, merchant, order_no, amount_fen, refund_no=None):
     return pos_post(client, merchant, "/api/v1/pos/refunds", {
         "order_no": order_no, "refund_no": refund_no or f"rf-{next(_numbers)}",
         "amount_fen": amount_fen})
+
+
+def victim_redemption(api, client, merchant: dict) -> str:
+    """A merchant's redemption (of a second member's sign-up points), for tenancy probes."""
+    spender = api.member(merchant)
+    response = redeem(client, merchant, pay_code(client, spender), 100, 10_000)
+    assert response.status_code == 201, response.json
+    return response.json["redemption_no"]

@@ -115,3 +115,11 @@ def test_staff_cannot_take_a_members_pay_code(api, client):
     owner = api.staff(merchant)
     assert_error(client.post(PAY_CODES, headers=owner["headers"]), 403, "FORBIDDEN")
     assert_error(client.post(PAY_CODES), 401, "UNAUTHORIZED")
+
+
+def test_concurrent_new_codes_leave_exactly_one_usable(api, client, app):
+    merchant = api.merchant()
+    member = api.member(merchant)
+    codes = run_concurrently(lambda _: new_code(app.test_client(), member), range(6))
+    usable = [code for code in codes if try_charge(app, merchant["id"], code)]
+    assert len(usable) == 1

@@ -151,3 +151,32 @@ def test_a_bad_phone_code_is_refused_and_changes_nothing(api, client, code):
     assert_error(client.post(PHONE, json={}, headers=member["headers"]), 422,
                  "VALIDATION_ERROR")
     assert client.get("/api/v1/me", headers=member["headers"]).json.get("phone") is None
+
+
+def test_an_expired_wechat_token_is_refreshed_once_for_the_phone_call(api, client,
+                                                                      wechat_server):
+    import requests
+    merchant = api.merchant()
+    member = api.member(merchant)
+    requests.post(f"{wechat_server}/_fake/script", json={"endpoint": "phone",
+                                                          "errcodes": [40001]}, timeout=5)
+    response = client.post(PHONE, json={"code": "phone-13900007777"}, headers=member["headers"])
+    assert response.status_code == 200, response.json
+    assert response.json["phone_masked"] == "139****7777"
+
+
+def test_ledger_verify_flags_a_pending_row_that_breaks_the_invariant(pending_merchant, api,
+                                                                     client, app):
+    from core.extensions import db
+    from loyalty import verify
+    from till.models import PendingPoints
+    member = api.member(pending_merchant)
+    purchase(client, pending_merchant, member, 10_000, order_no="p-bad")
+    with app.app_context():
+        row = db.session.query(PendingPoints).filter_by(order_no="p-bad").one()
+        row.status = "released"  # released without its ledger entry
+        db.session.commit()
+        assert [f["pending_id"] for f in verify.failures()] == [row.id]
+        row.status = "pending"
+        db.session.commit()
+        assert verify.failures() == []

@@ -178,3 +178,14 @@ def test_a_plain_order_refund_returns_no_points(api, client):
     purchase(client, merchant, member, 10_000, order_no="plain")
     body = refund(client, merchant, "plain", 5_000).json
     assert (body["points_returned"], body["points_clawed"]) == (0, 50)
+
+
+def test_the_same_redemption_sent_by_eight_threads_spends_once_with_one_answer(rich, app,
+                                                                               client):
+    merchant, member = rich
+    code = pay_code(client, member)
+    results = run_concurrently(
+        lambda _: redeem(app.test_client(), merchant, code, 300, 10_000,
+                         redemption_no="same").get_json(), range(8))
+    assert all(body == results[0] for body in results), results
+    assert results[0]["balance"] == 700 and balance(client, member) == 700
