@@ -5,6 +5,7 @@ import pytest
 from tests.helpers import assert_error, balance, purchase, run_concurrently
 from tests.mall.shop import create_item, placed
 from tests.wallet.purse import (
+    Shop,
     paid_member_topup,
     pay,
     set_wallet_rules,
@@ -16,10 +17,7 @@ from tests.wallet.purse import (
 
 @pytest.fixture
 def shop(api):
-    merchant = api.merchant()
-    return {"merchant": merchant, "member": api.member(merchant),
-            "clerk": api.staff(merchant, "clerk"), "manager": api.staff(merchant, "manager"),
-            "manager2": api.staff(merchant, "manager")}
+    return Shop(api)
 
 
 def ask(client, member, topup_id):
