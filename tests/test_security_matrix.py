@@ -9,8 +9,8 @@ import pytest
 from auth.models import ROLES
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
-from tests.wallet.purse import victim_objects as wallet_victim_objects
 from tests.till.counter import victim_redemption
+from tests.wallet.purse import victim_objects as wallet_victim_objects
 
 PARAM = re.compile(r"{(\w+)}")
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -9,12 +9,14 @@ SQLite) serialises a member's payments, and CHECK constraints keep both parts â‰
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import events
 from core.clock import now
 from core.errors import InsufficientFunds
 from core.extensions import db
 from wallet.models import WalletAccount, WalletEntry
 from wallet.split import Parts
 
+CHANGED = "wallet.changed"  # published with the entry, in the caller's transaction (webhooks)
 TYPES = ("topup", "payment", "payment_refund", "topup_refund", "gift_forfeit", "correction")
 
 
@@ -65,6 +67,7 @@ def post(account: WalletAccount, *, principal_fen: int, gift_fen: int, type: str
                         note=note, created_at=now())
     db.session.add(entry)
     db.session.flush()
+    events.publish(CHANGED, entry=entry)
     return entry
 
 

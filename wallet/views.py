@@ -6,7 +6,7 @@ from analytics.reports import to_csv
 from analytics.schemas import PeriodArgs
 from auth.tokens import member_required, staff_required
 from core import merchants
-from core.api import Blueprint
+from core.api import Blueprint, document_errors
 from core.extensions import db
 from core.idempotency import idempotent
 from core.pagination import ListArgs, page_schema, paginate
@@ -43,7 +43,13 @@ MANAGERS = ("owner", "manager")
 COUNTER = ("owner", "manager", "clerk")
 
 
+def answers(*statuses: int):
+    """Publish the domain errors an operation can answer (404 unknown, 409 its state)."""
+    return lambda view: document_errors(view, *statuses)
+
+
 @pos_blp.post("/topups")
+@answers(404, 409)
 @pos_signed
 @idempotent
 @pos_blp.arguments(PosTopupInSchema)
@@ -56,6 +62,7 @@ def post_topup(args):
 
 
 @pos_blp.post("/payments")
+@answers(409)
 @pos_signed
 @idempotent
 @pos_blp.arguments(PosPaymentInSchema)
@@ -67,6 +74,7 @@ def post_payment(args):
 
 
 @pos_blp.post("/refunds")
+@answers(404, 409)
 @pos_signed
 @idempotent
 @pos_blp.arguments(PosWalletRefundInSchema)
@@ -114,6 +122,7 @@ def post_topup_order(args):
 
 
 @me_blp.post("/topups/<int:topup_id>/pay")
+@answers(404, 409)
 @member_required
 @idempotent
 @me_blp.response(200, TopupSchema)
@@ -123,6 +132,7 @@ def pay_topup(topup_id):
 
 
 @me_blp.post("/topups/<int:topup_id>/refund")
+@answers(404, 409)
 @member_required
 @idempotent
 @me_blp.response(201, TopupRefundSchema)
@@ -132,6 +142,7 @@ def refund_topup(topup_id):
 
 
 @admin_blp.post("/wallet/topups")
+@answers(404, 409)
 @staff_required(*COUNTER)
 @idempotent
 @admin_blp.arguments(PosTopupInSchema)
@@ -146,6 +157,7 @@ def staff_topup(args):
 
 
 @admin_blp.post("/wallet/payments")
+@answers(409)
 @staff_required(*COUNTER)
 @idempotent
 @admin_blp.arguments(PosPaymentInSchema)
@@ -174,6 +186,7 @@ def put_plans(args):
 
 
 @admin_blp.get("/members/<int:member_id>/wallet")
+@answers(404)
 @staff_required()
 @admin_blp.response(200, StaffWalletSchema)
 def member_wallet(member_id):
@@ -182,6 +195,7 @@ def member_wallet(member_id):
 
 
 @admin_blp.post("/wallet/topups/<int:topup_id>/refund")
+@answers(404, 409)
 @staff_required(*COUNTER)
 @idempotent
 @admin_blp.arguments(StaffRefundInSchema)
@@ -202,6 +216,7 @@ def list_refunds(args):
 
 
 @admin_blp.post("/wallet/refunds/<int:refund_id>/approve")
+@answers(404, 409)
 @staff_required(*MANAGERS)
 @idempotent
 @admin_blp.response(200, TopupRefundSchema)
@@ -211,6 +226,7 @@ def approve_refund(refund_id):
 
 
 @admin_blp.post("/wallet/refunds/<int:refund_id>/reject")
+@answers(404, 409)
 @staff_required(*MANAGERS)
 @idempotent
 @admin_blp.response(200, TopupRefundSchema)

@@ -86,3 +86,17 @@ def victim_objects(api, client, merchant: dict) -> dict:
                          headers=member["headers"]).json
     kept = paid_member_topup(client, member, amount_fen=2_000)
     return {"topup_id": kept["id"], "refund_id": refund["id"]}
+
+
+class Shop(dict):
+    """A merchant and a member; staff ("owner", "clerk", "manager2"…) are made on first use
+    (each login hashes a password, which is slow on a busy machine)."""
+
+    def __init__(self, api):
+        merchant = api.merchant()
+        super().__init__(merchant=merchant, member=api.member(merchant))
+        self.api = api
+
+    def __missing__(self, key: str) -> dict:
+        self[key] = self.api.staff(self["merchant"], key.rstrip("0123456789"))
+        return self[key]

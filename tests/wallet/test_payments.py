@@ -88,13 +88,13 @@ def test_another_merchants_pos_cannot_charge_the_wallet(api, shop, client):
     assert wallet(client, shop["member"]) == (100_000, 10_000)
 
 
-@pytest.mark.parametrize("amount", [-1, 0, 10**20, "5", None])
-def test_bad_payment_amounts_are_refused_and_change_nothing(shop, client, amount):
-    body = {"payment_no": "bad", "pay_code": pay_code(client, shop["member"]),
-            "amount_fen": amount}
-    assert_error(pos_post(client, shop["merchant"], PAYMENTS,
-                          {k: v for k, v in body.items() if v is not None}),
-                 422, "VALIDATION_ERROR")
+def test_bad_payment_amounts_are_refused_and_change_nothing(shop, client):
+    code = pay_code(client, shop["member"])
+    for amount in (-1, 0, 10**20, "5", None):
+        body = {"payment_no": "bad", "pay_code": code, "amount_fen": amount}
+        assert_error(pos_post(client, shop["merchant"], PAYMENTS,
+                              {k: v for k, v in body.items() if v is not None}),
+                     422, "VALIDATION_ERROR")
     assert wallet(client, shop["member"]) == (100_000, 10_000)
 
 
@@ -155,11 +155,11 @@ def test_a_refund_beyond_the_payment_is_refused_and_a_replay_answers_once(shop, 
     assert sum(wallet(client, shop["member"])) == 110_000 - 400
 
 
-@pytest.mark.parametrize("amount", [0, -5, 10**20])
-def test_bad_refund_amounts_are_refused(shop, client, amount):
+def test_bad_refund_amounts_are_refused(shop, client):
     paid = pay(client, shop["merchant"], shop["member"], 1_000).json
-    assert_error(refund_payment(client, shop["merchant"], paid["payment_no"], amount),
-                 422, "VALIDATION_ERROR")
+    for amount in (0, -5, 10**20):
+        assert_error(refund_payment(client, shop["merchant"], paid["payment_no"], amount),
+                     422, "VALIDATION_ERROR")
     assert sum(wallet(client, shop["member"])) == 109_000
 
 

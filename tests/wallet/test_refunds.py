@@ -5,6 +5,7 @@ import pytest
 from tests.helpers import assert_error, balance, purchase, run_concurrently
 from tests.mall.shop import create_item, placed
 from tests.wallet.purse import (
+    Shop,
     paid_member_topup,
     pay,
     set_wallet_rules,
@@ -16,10 +17,7 @@ from tests.wallet.purse import (
 
 @pytest.fixture
 def shop(api):
-    merchant = api.merchant()
-    return {"merchant": merchant, "member": api.member(merchant),
-            "clerk": api.staff(merchant, "clerk"), "manager": api.staff(merchant, "manager"),
-            "manager2": api.staff(merchant, "manager")}
+    return Shop(api)
 
 
 def ask(client, member, topup_id):
@@ -158,3 +156,12 @@ def test_concurrent_refund_requests_refund_a_top_up_once(shop, client, app):
     statuses = run_concurrently(send, range(8))
     assert statuses.count(201) == 1 and statuses.count(409) == 7
     assert wallet(client, member) == (0, 0)
+
+
+def test_a_counter_top_up_with_a_long_number_is_refunded_through_the_provider(shop, client):
+    topup = topped_up(client, shop["merchant"], shop["member"], 5_000, topup_no="n" * 64)
+    response = client.post(f"/api/v1/admin/wallet/topups/{topup['topup_id']}/refund",
+                           headers=shop["manager"]["headers"], json={"method": "provider"})
+    assert response.status_code == 201, response.json
+    assert response.json["method"] == "provider" and response.json["status"] == "applied"
+    assert wallet(client, shop["member"]) == (0, 0)
