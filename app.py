@@ -10,6 +10,10 @@ from analytics import cli as analytics_cli
 from analytics.views import blp as analytics_blp
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
+from care import cli as care_cli
+from care.views import admin_blp as admin_care_blp
+from care.views import me_blp as me_care_blp
+from care.views import pos_blp as pos_care_blp
 from core import cli as core_cli
 from core.api import marshmallow_plugin
 from core.config import from_environment
@@ -93,9 +97,13 @@ def register_blueprints(app: Flask) -> None:
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
                       admin_mall_blp):
         api.register_blueprint(blueprint)
+    for blueprint in (pos_care_blp, me_care_blp, admin_care_blp):
+        api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*core_cli.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
                     *mall_cli.COMMANDS, *analytics_cli.COMMANDS):
+        app.cli.add_command(command)
+    for command in care_cli.COMMANDS:
         app.cli.add_command(command)

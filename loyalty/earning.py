@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from care import followups
 from core import events, merchants
 from core.clock import local_date
 from core.errors import Conflict, NotFound
@@ -60,6 +61,7 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
                      category=category, points_earned=points, balance_after=0)
     db.session.add(order)
     db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
+    followups.on_pos_order(merchant, order)
     tiers.add_growth(buyer, amount_fen // 100, "purchase")
     # The account lock is taken last, so a hot member's critical section stays short.
     if points > 0:

@@ -37,6 +37,7 @@ DEFAULT_RULES = {
     "refund_shortfall": "debt",
     "mall": {"monthly_redeem_cap": 0, "pay_timeout_minutes": 15, "voucher_valid_days": 90},
     "notifications": {"expiry_template_id": "expiry-notice"},
+    "care": {"categories": ["treatment", "surgery"], "follow_up_days": [3, 21, 90]},
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -100,6 +101,14 @@ class NotificationsSchema(ma.Schema):
     expiry_template_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
 
 
+class CareRulesSchema(ma.Schema):
+    categories = ma.fields.List(ma.fields.String(validate=validate.Length(1, 64)),
+                                required=True, validate=validate.Length(0, 50))
+    follow_up_days = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(1, 3650)), required=True,
+        validate=validate.Length(0, 10))
+
+
 def _section(schema):
     return ma.fields.Nested(schema, required=True)
 
@@ -126,6 +135,8 @@ class RulesSchema(ma.Schema):
     refund_shortfall = ma.fields.String(required=True, validate=validate.OneOf(["debt", "flag"]))
     mall = _section(MallRulesSchema)
     notifications = _section(NotificationsSchema)
+    care = ma.fields.Nested(CareRulesSchema,
+                            load_default=lambda: copy.deepcopy(DEFAULT_RULES["care"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):
