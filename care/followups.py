@@ -82,6 +82,8 @@ def complete(staff, follow_up_id: int, *, outcome: str, note: str | None = None,
     before = follow_up.status
     follow_up.status, follow_up.outcome, follow_up.note = "done", outcome, note
     follow_up.completed_at, follow_up.completed_by = now(), staff.id
+    timezone = db.session.get(Merchant, staff.merchant_id).timezone
+    follow_up.completed_on_time = local_date(now(), timezone) <= follow_up.due_on
     audit.record(merchant_id=staff.merchant_id, action="follow_up.complete",
                  target_type="follow_up", target_id=follow_up.id, before={"status": before},
                  after={"status": "done", "outcome": outcome, "task": credit_task_code})

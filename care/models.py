@@ -109,4 +109,5 @@ class FollowUp(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    completed_on_time: Mapped[bool | None]  # done by the end of its local due day
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -134,5 +134,22 @@ class FollowUpCompleteSchema(ma.Schema):
                                         validate=validate.Regexp(r"^[a-z0-9_]{1,32}$"))
 
 
+class AdvisorFiguresSchema(ma.Schema):
+    staff_id = ma.fields.Integer()
+    name = ma.fields.String(allow_none=True)
+    members = ma.fields.Integer()
+    pos_sales_fen = ma.fields.Integer(metadata={"description": "POS sales of their members"})
+    packages_sold = ma.fields.Integer()
+    sessions_used = ma.fields.Integer()
+    follow_ups_due = ma.fields.Integer()
+    follow_ups_done_on_time = ma.fields.Integer()
+    follow_ups_done_late = ma.fields.Integer()
+    follow_ups_overdue = ma.fields.Integer()
+
+
+class AdvisorReportSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AdvisorFiguresSchema))
+
+
 class AdvisorMembersArgs(ListArgs):
     advisor_id = ma.fields.Integer(required=True, validate=validate.Range(1, 2**53))

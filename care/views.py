@@ -4,12 +4,14 @@ advisors and follow-ups."""
 from flask import Response, g
 from flask_smorest import Blueprint
 
+from analytics.reports import to_csv
 from auth.tokens import member_required, staff_required
-from care import advisors, followups, packages
+from care import advisors, analytics, followups, packages
 from care.models import FollowUp
 from care.schemas import (
     AdvisorInSchema,
     AdvisorMembersArgs,
+    AdvisorReportSchema,
     AdvisorSchema,
     FollowUpCompleteSchema,
     FollowUpCountsSchema,
@@ -172,3 +174,19 @@ def count_my_follow_ups():
 def complete_follow_up(args, follow_up_id):
     """Record a follow-up's outcome; a task code credits that activity within its limit."""
     return followups.complete(g.staff, follow_up_id, **args)
+
+
+@admin_blp.get("/analytics/advisors")
+@staff_required(*MANAGERS)
+@admin_blp.response(200, AdvisorReportSchema)
+def get_advisor_report():
+    """Per advisor: members, attributed POS sales, packages and sessions, follow-ups."""
+    return {"items": analytics.advisors(g.merchant_id)}
+
+
+@admin_blp.get("/analytics/advisors.csv")
+@staff_required(*MANAGERS)
+@admin_blp.response(200, content_type="text/csv")
+def get_advisor_report_csv():
+    """The per-advisor figures as CSV."""
+    return to_csv(analytics.advisors(g.merchant_id), "advisors.csv")

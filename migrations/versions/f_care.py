@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('completed_at', core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_on_time', sa.Boolean(), nullable=True),
     sa.Column('completed_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff.id'], name=op.f('fk_care_follow_ups_assignee_id_staff')),

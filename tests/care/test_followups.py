@@ -111,3 +111,26 @@ def test_completing_a_follow_up_credits_the_care_visit_task_once(api, client):
                             json={"outcome": "no_answer"})
     assert no_answer.json["status"] == "done" and balance(client, member) == 120
     assert third["status"] == "scheduled"
+
+
+def test_owners_see_figures_per_advisor_as_json_and_csv(api, client):
+    merchant = api.merchant()
+    owner, advisor = api.staff(merchant), api.staff(merchant, "clerk", "顾问A")
+    member = api.member(merchant)
+    _advise(client, owner, member, advisor["id"])
+    code = sell(client, merchant, member, package_item(client, owner), amount_fen=2000).json[
+        "code"]
+    use(client, advisor, code)
+    purchase(client, merchant, member, 500, category="retail")
+    first = _follow_ups(client, advisor, assignee="me")[0]
+    client.post(f"/api/v1/admin/follow-ups/{first['id']}/complete", headers=advisor["headers"],
+                json={"outcome": "reached"})
+    report = client.get("/api/v1/admin/analytics/advisors", headers=owner["headers"])
+    assert report.json["items"] == [{
+        "staff_id": advisor["id"], "name": "顾问A", "members": 1, "pos_sales_fen": 2500,
+        "packages_sold": 1, "sessions_used": 1, "follow_ups_due": 0,
+        "follow_ups_done_on_time": 1, "follow_ups_done_late": 0, "follow_ups_overdue": 0}]
+    csv = client.get("/api/v1/admin/analytics/advisors.csv", headers=owner["headers"])
+    assert csv.mimetype == "text/csv" and "顾问A" in csv.get_data(True)
+    assert_error(client.get("/api/v1/admin/analytics/advisors", headers=advisor["headers"]),
+                 403, "FORBIDDEN")
