@@ -3,6 +3,10 @@ refund and extension."""
 
 from datetime import UTC, datetime, timedelta
 
+import requests
+
+from loyalty import expiry, notifications
+
 from tests.care.shop import PACKAGE, package_item, sell, use
 from tests.helpers import assert_error, balance, pos_post, run_concurrently
 from tests.mall.shop import placed
@@ -184,3 +188,23 @@ def test_cancelling_a_package_order_voids_its_packages_unless_one_was_used(api, 
     assert cancelled.status_code == 200, cancelled.json
     statuses = {p["code"]: p["status"] for p in _mine(client, member)}
     assert statuses[codes[kept["id"]]] == "void" and balance(client, member) == 90
+
+
+def test_a_package_expiring_within_30_days_is_noticed_once_through_the_outbox(
+        api, client, clock, app, wechat_server):
+    clock.set(datetime(2026, 11, 24, tzinfo=UTC))
+    merchant = api.merchant()
+    member = api.member(merchant)
+    client.post("/api/v1/me/subscriptions", headers=member["headers"],
+                json={"template_id": "expiry-notice"})
+    sell(client, merchant, member, package_item(client, api.staff(merchant)), amount_fen=0)
+    clock.advance(days=140)  # 40 days left: not yet
+    with app.app_context():
+        assert expiry.queue_notices() == {"queued": 0}
+        clock.advance(days=15)  # 25 days left
+        assert expiry.queue_notices() == {"queued": 1}
+        assert expiry.queue_notices() == {"queued": 0}
+        assert notifications.send_due() == {"sent": 1}
+    sent = requests.get(f"{wechat_server}/_fake/messages", timeout=5).json()["messages"]
+    assert sent[0]["data"]["thing1"]["value"] == "疗程卡即将到期"
+    assert sent[0]["data"]["number2"]["value"] == "3"
