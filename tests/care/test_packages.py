@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from loyalty import expiry, notifications
-
 from tests.care.shop import PACKAGE, package_item, sell, use
 from tests.helpers import assert_error, balance, pos_post, run_concurrently
 from tests.mall.shop import placed
