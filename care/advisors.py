@@ -45,6 +45,13 @@ def assign(manager: Staff, member_id: int, staff_id: int | None) -> dict:
     return advisor_of(manager.merchant_id, member.id)
 
 
+def candidates(merchant_id: int) -> list[Staff]:
+    """The merchant's active staff, who may advise members."""
+    return db.session.execute(select(Staff).where(
+        Staff.merchant_id == merchant_id, Staff.active.is_(True)).order_by(Staff.id)
+    ).scalars().all()
+
+
 def advisor_of(merchant_id: int, member_id: int) -> dict:
     """{member_id, staff_id, name} of a member's advisor."""
     return {"member_id": member_id, "staff_id": staff_id_of(merchant_id, member_id),

@@ -23,6 +23,7 @@ from care.schemas import (
     PackageSchema,
     PackageUseInSchema,
     PackageUseOutSchema,
+    StaffListSchema,
     StaffPackageSchema,
 )
 from core.extensions import db
@@ -133,6 +134,14 @@ def get_advisor(member_id):
 def put_advisor(args, member_id):
     """Assign a member's advisor, or clear it with null; audited."""
     return advisors.assign(g.staff, member_id, args["staff_id"])
+
+
+@admin_blp.get("/advisors")
+@staff_required()
+@admin_blp.response(200, StaffListSchema)
+def list_advisors():
+    """The active staff who may advise members (names for the console)."""
+    return {"items": advisors.candidates(g.merchant_id)}
 
 
 @admin_blp.get("/advisors/members")

@@ -13,6 +13,8 @@ import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
 import * as vouchers from "./pages/vouchers.js";
+import * as followups from "./pages/followups.js";
+import * as packages from "./pages/packages.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -21,6 +23,8 @@ const STAFF = [...MANAGERS, "clerk", "support"];
 const PAGES = [
   { path: "dashboard", module: dashboard, roles: MANAGERS },
   { path: "vouchers", module: vouchers, roles: [...MANAGERS, "clerk"] },
+  { path: "packages", module: packages, roles: [...MANAGERS, "clerk"] },
+  { path: "followups", module: followups, roles: STAFF },
   { path: "members", module: members, roles: STAFF },
   { path: "adjustments", module: adjustments, roles: [...MANAGERS, "support"] },
   { path: "items", module: items, roles: MANAGERS },

@@ -8,9 +8,10 @@ import * as login from "./pages/login.js";
 import * as mall from "./pages/mall.js";
 import * as orders from "./pages/orders.js";
 import * as share from "./pages/share.js";
+import * as packages from "./pages/packages.js";
 import STRINGS from "./strings.js";
 
-const TABS = { home, mall, orders, share };
+const TABS = { home, mall, orders, packages, share };
 
 register(STRINGS);
 const api = new Api("jifen.h5");

@@ -5,6 +5,7 @@ import { dateTime, signed, t, term } from "/static/lib/i18n.js";
 import {
   act, ask, buttons, field, filtered, h, paged, readForm, table, toast,
 } from "/static/lib/ui.js";
+import { advisorForm } from "./advisor.js";
 
 const MANAGERS = ["owner", "manager"];
 const ADJUSTERS = [...MANAGERS, "support"];
@@ -65,6 +66,7 @@ async function detail(view, { api, staff, reload }, id) {
   view.append(h("h1", {}, `${t("nav.members")} · ${member.card_no}`), facts,
     ADJUSTERS.includes(staff.role) ? adjustForm(api, id, reload) : "",
     activityForm(api, id, reload),
+    advisorForm(api, id, staff),
     h("h2", {}, t("member.ledger")), paged(
       (cursor) => api.get(`/admin/members/${id}/transactions`, { cursor }),
       (rows) => ledgerTable(rows, reverse)));
