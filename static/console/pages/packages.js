@@ -13,7 +13,8 @@ export function render(view, { api }) {
     event.preventDefault();
     act(form, async () => {
       const { code } = readForm(form);
-      const found = await api.get(`/admin/packages/${encodeURIComponent(code.trim())}`);
+      const bare = code.trim().replace(/^jifen:\/\/package\//i, "");  // a scanned QR payload
+      const found = await api.get(`/admin/packages/${encodeURIComponent(bare)}`);
       const confirmed = await ask({ id: "package-confirm", confirm: t("package.use"),
         message: t("package.confirm", { member: found.member_nickname || found.member_card_no,
           card: found.member_card_no, title: found.title, left: found.sessions_left,
