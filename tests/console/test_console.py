@@ -40,7 +40,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     series = page.locator("#chart-series").evaluate(CHART_PIXELS)
     assert series["drawn"] > 0 and sum(series["data"][0]) == 228
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
-    assert menu(page) == ["dashboard", "vouchers", "packages", "followups", "members",
+    assert menu(page) == ["dashboard", "vouchers", "packages", "members", "followups",
                           "adjustments", "items", "orders", "rules", "campaigns", "audit"]
     screenshot(page, "console-dashboard")
 
@@ -114,7 +114,7 @@ def test_support_requests_a_large_adjustment_and_a_manager_approves_it(api, clie
     manager = api.staff(merchant, "manager")
     member = api.member(merchant)
     staff_login(page, merchant, support)
-    assert menu(page) == ["followups", "members", "adjustments", "rules"]
+    assert menu(page) == ["members", "followups", "adjustments", "rules"]
 
     page.locator("#member-search [name=q]").fill(member["card_no"])
     page.locator("#member-search button[type=submit]").click()
@@ -153,7 +153,7 @@ def test_a_clerk_writes_off_a_voucher_once_and_sees_the_error_the_second_time(ap
     voucher = placed(client, api.member(merchant), item)["vouchers"][0]
     clerk = api.staff(merchant, "clerk")
     staff_login(page, merchant, clerk)
-    assert menu(page) == ["vouchers", "packages", "followups", "members", "rules"]
+    assert menu(page) == ["vouchers", "packages", "members", "followups", "rules"]
 
     code = page.locator("#redeem-form [name=code]")
     code.fill(voucher["qr_payload"])  # what a scanner types
