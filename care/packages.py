@@ -185,9 +185,9 @@ def refund(staff: Staff, code: str) -> dict:
     before = answer(package)
     package.status, package.sessions_left, package.refunded_at = "refunded", 0, now()
     package.refunded_sessions, package.refunded_fen, package.refunded_points = unused, cash, points
-    _give_back(staff, package, cash, points)
     audit.record(merchant_id=staff.merchant_id, action="package.refund", target_type="package",
                  target_id=package.code, before=_plain(before), after=_plain(answer(package)))
+    _give_back(staff, package, cash, points)  # a counter sale's claw-back commits it all
     db.session.commit()
     return answer(package)
 

@@ -134,3 +134,20 @@ def test_owners_see_figures_per_advisor_as_json_and_csv(api, client):
     assert csv.mimetype == "text/csv" and "顾问A" in csv.get_data(True)
     assert_error(client.get("/api/v1/admin/analytics/advisors", headers=advisor["headers"]),
                  403, "FORBIDDEN")
+
+
+def test_a_credit_over_the_tasks_limit_is_409_and_the_follow_up_stays_open(api, client):
+    merchant = api.merchant()
+    clerk = api.staff(merchant, "clerk")
+    member = api.member(merchant)
+    for _ in range(4):  # care_visit allows 4 a month
+        client.post(f"/api/v1/admin/members/{member['id']}/activities",
+                    headers=clerk["headers"], json={"task_code": "care_visit"})
+    purchase(client, merchant, member, 0, category="treatment")
+    first = _follow_ups(client, clerk)[0]
+    refused = client.post(f"/api/v1/admin/follow-ups/{first['id']}/complete",
+                          headers=clerk["headers"],
+                          json={"outcome": "reached", "credit_task_code": "care_visit"})
+    assert_error(refused, 409, "LIMIT_EXCEEDED")
+    assert _follow_ups(client, clerk)[0]["status"] == "scheduled"
+    assert balance(client, member) == 100 + 4 * 20
