@@ -52,6 +52,7 @@ def _page(query, column, args: dict) -> dict:
 @idempotent
 @pos_blp.arguments(PackageSaleInSchema)
 @pos_blp.response(201, PackageSchema)
+@pos_blp.alt_response(404, response="NOT_FOUND")
 def sell_package(args):
     """Sell a package at the counter, once per sale_no; the cash earns points as a purchase."""
     return packages.sell(g.merchant, **args)
@@ -69,6 +70,7 @@ def list_my_packages():
 @member_required
 @me_blp.response(200, description="PNG image of the package's QR code",
                  content_type="image/png")
+@me_blp.alt_response(404, response="NOT_FOUND")
 def get_package_qr(code):
     """One of the member's packages as a QR code PNG, for the clerk to scan."""
     return Response(packages.qr_image(g.member, code), mimetype="image/png")
@@ -85,6 +87,7 @@ def get_my_advisor():
 @admin_blp.get("/packages/<code>")
 @staff_required(*CLERKS)
 @admin_blp.response(200, StaffPackageSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
 def get_package(code):
     """A scanned package with its member and sessions left, before confirming a write-off."""
     return packages.preview(g.merchant_id, code)
@@ -95,6 +98,8 @@ def get_package(code):
 @idempotent
 @admin_blp.arguments(PackageUseInSchema)
 @admin_blp.response(201, PackageUseOutSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
+@admin_blp.alt_response(409, response="CONFLICT")
 def use_package(args):
     """Write off one session; the same use_no answers as the first time; none left → 409."""
     return packages.use(g.staff, **args)
@@ -104,6 +109,7 @@ def use_package(args):
 @staff_required(*MANAGERS)
 @idempotent
 @admin_blp.response(200, PackageSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
 def refund_package(code):
     """Refund the unused sessions pro rata (used sessions stay paid); once."""
     return packages.refund(g.staff, code)
@@ -114,6 +120,8 @@ def refund_package(code):
 @idempotent
 @admin_blp.arguments(PackageExtendInSchema)
 @admin_blp.response(200, PackageSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
+@admin_blp.alt_response(409, response="CONFLICT")
 def extend_package(args, code):
     """Move a package's expiry later (also of an expired one), audited."""
     return packages.extend(g.staff, code, args["expires_at"])
@@ -122,6 +130,7 @@ def extend_package(args, code):
 @admin_blp.get("/members/<int:member_id>/advisor")
 @staff_required()
 @admin_blp.response(200, AdvisorSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
 def get_advisor(member_id):
     """A member's advisor."""
     return advisors.advisor_of_member(g.merchant_id, member_id)
@@ -131,6 +140,7 @@ def get_advisor(member_id):
 @staff_required(*MANAGERS)
 @admin_blp.arguments(AdvisorInSchema)
 @admin_blp.response(200, AdvisorSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
 def put_advisor(args, member_id):
     """Assign a member's advisor, or clear it with null; audited."""
     return advisors.assign(g.staff, member_id, args["staff_id"])
@@ -180,6 +190,8 @@ def count_my_follow_ups():
 @idempotent
 @admin_blp.arguments(FollowUpCompleteSchema)
 @admin_blp.response(200, FollowUpSchema)
+@admin_blp.alt_response(404, response="NOT_FOUND")
+@admin_blp.alt_response(409, response="CONFLICT")
 def complete_follow_up(args, follow_up_id):
     """Record a follow-up's outcome; a task code credits that activity within its limit."""
     return followups.complete(g.staff, follow_up_id, **args)
