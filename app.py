@@ -12,6 +12,10 @@ from analytics.views import blp as analytics_blp
 from auth.members import EXTENSION as AUTH_MEMBERS
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
+from care import cli as care_cli
+from care.views import admin_blp as admin_care_blp
+from care.views import me_blp as me_care_blp
+from care.views import pos_blp as pos_care_blp
 from core.api import marshmallow_plugin
 from core.config import from_environment
 from core.errors import register_error_handlers
@@ -108,9 +112,13 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     for blueprint in (pos_wallet_blp, me_wallet_blp, admin_wallet_blp):
         api.register_blueprint(blueprint)
+    for blueprint in (pos_care_blp, me_care_blp, admin_care_blp):
+        api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
                     *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS):
+        app.cli.add_command(command)
+    for command in care_cli.COMMANDS:
         app.cli.add_command(command)

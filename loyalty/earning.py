@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from care import followups
 from core import events, merchants
 from core.clock import local_date
 from core.errors import Conflict
@@ -69,6 +70,7 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
     db.session.add(order)
     db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
     counter.on_order(merchant, order, redemption_no=redemption_no)  # before the account lock
+    followups.on_pos_order(merchant, order)
     tiers.add_growth(buyer, amount_fen // 100, "purchase")
     # Growth locks the account, then the member row: the lock order of loyalty/ledger.py.
     if points > 0 and not counter.hold_pending(merchant, buyer.id, order_no, points):

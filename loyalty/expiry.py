@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, insert, select, update
 
+from care import notices
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
@@ -75,6 +76,7 @@ def queue_notices() -> dict:
     for merchant in db.session.execute(select(Merchant)).scalars():
         horizon = moment + timedelta(days=merchant.rules["expiry"]["notice_days"])
         queued += _queue_for(merchant, moment, horizon)
+        queued += notices.queue_expiring(merchant, moment)  # treatment packages (care)
     db.session.commit()
     return {"queued": queued}
 

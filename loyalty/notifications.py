@@ -85,7 +85,7 @@ def _render(member: Member, message: OutboxMessage) -> dict:
     payload = message.payload
     return {"touser": member.openid, "template_id": payload["template_id"],
             "page": "pages/points/index", "miniprogram_state": "formal", "lang": "zh_CN",
-            "data": {"thing1": {"value": "积分即将过期"},
+            "data": {"thing1": {"value": payload.get("headline", "积分即将过期")},
                      "number2": {"value": str(payload["points"])},
                      "date3": {"value": payload["expires_at"][:10]}}}
 

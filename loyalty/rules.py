@@ -46,6 +46,7 @@ DEFAULT_RULES = {
         "plans": [{"code": "t1000", "name": "充 1000 送 100 Top up 1,000", "amount_fen": 100_000,
                    "gift_fen": 10_000, "bonus_points": 500}],
     },
+    "care": {"categories": ["treatment", "surgery"], "follow_up_days": [3, 21, 90]},
 }
 
 Multiplier = DecimalString(minimum=0, maximum=20, required=True)
@@ -156,6 +157,12 @@ class WalletRulesSchema(ma.Schema):
         codes = [plan["code"] for plan in data.get("plans", [])]
         if len(set(codes)) != len(codes):
             raise ma.ValidationError("plan codes must be unique", "plans")
+class CareRulesSchema(ma.Schema):
+    categories = ma.fields.List(ma.fields.String(validate=validate.Length(1, 64)),
+                                required=True, validate=validate.Length(0, 50))
+    follow_up_days = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(1, 3650)), required=True,
+        validate=validate.Length(0, 10))
 
 
 def _section(schema):
@@ -191,6 +198,8 @@ class RulesSchema(ma.Schema):
     # Optional: rules stored before stored value existed have no wallet section.
     wallet = ma.fields.Nested(WalletRulesSchema,
                               load_default=lambda: copy.deepcopy(DEFAULT_RULES["wallet"]))
+    care = ma.fields.Nested(CareRulesSchema,
+                            load_default=lambda: copy.deepcopy(DEFAULT_RULES["care"]))
 
     @ma.validates_schema
     def _tiers_are_a_ladder(self, data, **_kwargs):

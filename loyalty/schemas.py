@@ -51,6 +51,7 @@ class CardSchema(ma.Schema):
     next_tier = ma.fields.Nested(NextTierSchema, allow_none=True)
     qr_payload = ma.fields.String()
     qr_image_url = ma.fields.String()
+    advisor_name = ma.fields.String(allow_none=True, metadata={"description": "专属顾问"})
 
 
 class ExpiringSchema(ma.Schema):

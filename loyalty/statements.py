@@ -6,6 +6,7 @@ from itertools import groupby
 import segno
 from sqlalchemy import select
 
+from care import advisors
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
@@ -24,7 +25,8 @@ def card(member: Member) -> dict:
                      "multiplier": tier["multiplier"]},
             "growth_value": member.growth_value,
             "next_tier": pure.next_tier(member.growth_value, rules["tiers"]),
-            "qr_payload": qr_payload(member), "qr_image_url": "/api/v1/me/card/qr.png"}
+            "qr_payload": qr_payload(member), "qr_image_url": "/api/v1/me/card/qr.png",
+            "advisor_name": advisors.name_of(member.merchant_id, member.id)}
 
 
 def qr_payload(member: Member) -> str:

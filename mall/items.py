@@ -17,7 +17,8 @@ from mall.models import Item
 
 FIELDS = ("title", "type", "category", "points_price", "cash_price_fen", "stock",
           "limit_per_order", "limit_per_member_day", "limit_per_member_total", "min_tier",
-          "sale_starts_at", "sale_ends_at", "status", "images", "description")
+          "sale_starts_at", "sale_ends_at", "status", "images", "description", "sessions",
+          "valid_days")
 
 
 def snapshot(item: Item) -> dict:
@@ -84,6 +85,9 @@ def _check(item: Item) -> None:
     tiers = db.session.get(Merchant, item.merchant_id).rules["tiers"]
     if item.min_tier is not None and item.min_tier not in {t["code"] for t in tiers}:
         raise ValidationFailed(details={"min_tier": ["Not a tier of this merchant."]})
+    if item.type == "package" and not (item.sessions and item.valid_days):
+        raise ValidationFailed(details={f: ["Required for a package."] for f in
+                                        ("sessions", "valid_days") if not getattr(item, f)})
 
 
 def get(merchant_id: int, item_id: int) -> Item:

@@ -59,6 +59,8 @@ class Item(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     images: Mapped[list] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(Text)
+    sessions: Mapped[int | None]  # packages: sessions per unit
+    valid_days: Mapped[int | None]  # packages: days a package stays valid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from auth.models import Staff
+from care import packages
 from core import audit, events, merchants
 from core.clock import local_date, local_midnight, now
 from core.errors import (
@@ -139,6 +140,7 @@ def _paid(order: Order, merchant: Merchant) -> None:
     order.advance("pay")
     if order.item.type in VOUCHER_TYPES:
         vouchers.issue(order, merchant.rules["mall"]["voucher_valid_days"])
+    packages.issue_for_order(order)
     if first:
         events.publish(events.FIRST_MALL_ORDER, member=db.session.get(Member, order.member_id),
                        source=f"mall:{order.order_no}")
@@ -185,6 +187,7 @@ def _close(order: Order, action: str, staff: Staff | None = None) -> Order:
     if cash_paid:
         order.refund_ref = provider().refund(order)
     vouchers.void_unused(order)
+    packages.void_for_order(order)
     db.session.execute(update(Item).where(Item.id == order.item_id)
                        .values(stock=Item.stock + order.quantity))
     if staff is not None:

@@ -10,7 +10,7 @@ from loyalty.schemas import MemberCardSchema
 from mall import vouchers
 from mall.models import LIVE
 
-TYPES = ("goods", "service", "coupon")
+TYPES = ("goods", "service", "coupon", "package")
 ITEM_STATUSES = ("draft", "on_sale", "off_sale")
 ORDER_STATUSES = (*LIVE, "cancelled", "refunded")
 
@@ -49,6 +49,12 @@ class ItemSchema(ma.Schema):
                                           validate=validate.Length(max=512)),
                             load_default=list, validate=validate.Length(max=9))
     description = _optional_text(5000)
+    sessions = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(1, 1000),
+                                 metadata={"description": "packages only (required there)"})
+    valid_days = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                   validate=validate.Range(1, 3650),
+                                   metadata={"description": "packages only (required there)"})
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from auth.models import ROLES
+from tests.care.shop import victim_objects as care_victims
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
 from tests.till.counter import victim_redemption
@@ -47,6 +48,7 @@ def world(api, client):
     ids.update(victim_objects(api, client, b, headers))
     ids.update(wallet_victim_objects(api, client, b))
     ids["redemption_no"] = victim_redemption(api, client, b)
+    ids.update(care_victims(api, client, b, b_owner))
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

@@ -15,6 +15,8 @@ import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
 import * as vouchers from "./pages/vouchers.js";
 import * as wallet from "./pages/wallet.js";
+import * as followups from "./pages/followups.js";
+import * as packages from "./pages/packages.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -23,7 +25,9 @@ const STAFF = [...MANAGERS, "clerk", "support"];
 const PAGES = [
   { path: "dashboard", module: dashboard, roles: MANAGERS },
   { path: "vouchers", module: vouchers, roles: [...MANAGERS, "clerk"] },
+  { path: "packages", module: packages, roles: [...MANAGERS, "clerk"] },
   { path: "members", module: members, roles: STAFF },
+  { path: "followups", module: followups, roles: STAFF },
   { path: "adjustments", module: adjustments, roles: [...MANAGERS, "support"] },
   { path: "items", module: items, roles: MANAGERS },
   { path: "orders", module: orders, roles: MANAGERS },

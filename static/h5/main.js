@@ -9,10 +9,11 @@ import * as mall from "./pages/mall.js";
 import * as orders from "./pages/orders.js";
 import * as pay from "./pages/pay.js";
 import * as share from "./pages/share.js";
+import * as packages from "./pages/packages.js";
 import * as wallet from "./pages/wallet.js";
 import STRINGS from "./strings.js";
 
-const TABS = { home, mall, orders, share, pay, wallet };
+const TABS = { home, mall, orders, packages, share, pay, wallet };
 
 register(STRINGS);
 const api = new Api("jifen.h5");

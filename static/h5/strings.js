@@ -9,6 +9,12 @@ export default {
   "tab.share": ["分享邀请", "Share"],
   "tab.pay": ["付款码", "Pay code"],
   "tab.wallet": ["储值卡", "Wallet"],
+  "tab.packages": ["我的疗程", "Packages"],
+  "card.advisor": ["专属顾问：{name}", "Your advisor: {name}"],
+  "packages.left": ["剩余 {left}/{total} 次", "{left}/{total} sessions left"],
+  "packages.expires": ["有效期至 {date}", "Valid until {date}"],
+  "packages.uses": ["使用记录", "Usage history"],
+  "packages.none": ["暂无疗程卡", "No packages yet"],
 
   "login.title": ["微信登录（预览）", "WeChat login (preview)"],
   "login.hint": ["开发环境中，模拟微信接受 fake-<openid> 形式的 code。",

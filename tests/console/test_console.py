@@ -40,8 +40,9 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     series = page.locator("#chart-series").evaluate(CHART_PIXELS)
     assert series["drawn"] > 0 and sum(series["data"][0]) == 228
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
-    assert menu(page) == ["dashboard", "vouchers", "members", "adjustments", "items", "orders",
-                          "rules", "campaigns", "audit", "counter", "wallet"]
+    assert menu(page) == ["dashboard", "vouchers", "packages", "members", "followups",
+                          "adjustments", "items", "orders", "rules", "campaigns", "audit",
+                          "counter", "wallet"]
     screenshot(page, "console-dashboard")
 
     with page.expect_download() as download:
@@ -114,7 +115,7 @@ def test_support_requests_a_large_adjustment_and_a_manager_approves_it(api, clie
     manager = api.staff(merchant, "manager")
     member = api.member(merchant)
     staff_login(page, merchant, support)
-    assert menu(page) == ["members", "adjustments", "rules"]
+    assert menu(page) == ["members", "followups", "adjustments", "rules"]
 
     page.locator("#member-search [name=q]").fill(member["card_no"])
     page.locator("#member-search button[type=submit]").click()
@@ -158,7 +159,8 @@ def test_a_clerk_confirms_a_voucher_before_writing_it_off_and_a_second_scan_is_e
     voucher = bought["vouchers"][0]
     clerk = api.staff(merchant, "clerk")
     staff_login(page, merchant, clerk)
-    assert menu(page) == ["vouchers", "members", "rules", "counter", "wallet"]
+    assert menu(page) == ["vouchers", "packages", "members", "followups", "rules", "counter",
+                          "wallet"]
 
     code = page.locator("#redeem-form [name=code]")
     code.fill(voucher["qr_payload"])  # what a scanner types

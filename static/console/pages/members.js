@@ -6,6 +6,7 @@ import {
   act, ask, buttons, field, filtered, h, paged, readForm, table, toast,
 } from "/static/lib/ui.js";
 import { loadNames, memberLabel, staffName, tierName } from "/static/lib/words.js";
+import { advisorForm } from "./advisor.js";
 import { details as orderDetails } from "./orders.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -74,6 +75,7 @@ async function detail(view, { api, staff, reload }, id) {
     ADJUSTERS.includes(staff.role) ? adjustForm(api, id, reload) : "",
     activityForm(api, id, reload),
     MANAGERS.includes(staff.role) ? ordersOf(api, id) : "",
+    advisorForm(api, id, staff),
     h("h2", {}, t("member.ledger")), paged(
       (cursor) => api.get(`/admin/members/${id}/transactions`, { cursor }),
       (rows) => ledgerTable(rows, reverse, names)));

@@ -22,7 +22,9 @@ function cardSection(api, card) {
     h("div", {},
       h("div", { class: "tier" }, card.tier.name),
       h("div", { class: "card-no" }, card.card_no),
-      h("div", { class: "small" }, `${t("card.growth")} ${card.growth_value} · ${next}`)),
+      h("div", { class: "small" }, `${t("card.growth")} ${card.growth_value} · ${next}`),
+      card.advisor_name ? h("div", { id: "advisor", class: "small" },
+        t("card.advisor", { name: card.advisor_name })) : ""),
     qr);
 }
 

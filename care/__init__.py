@@ -1,0 +1,1 @@
+"""Clinic care: treatment packages, advisors and follow-up visits."""
