@@ -21,6 +21,9 @@ from core.platform_views import bp as platform_bp
 from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
 from engagement.views import blp as engagement_blp
+from games import cli as games_cli
+from games.views import admin_blp as admin_games_blp
+from games.views import blp as games_blp
 from loyalty import cli as loyalty_cli
 from loyalty.admin_views import blp as admin_loyalty_blp
 from loyalty.pos import SCHEMES as POS_SCHEMES
@@ -91,11 +94,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     for blueprint in (auth_blp, me_blp, admin_loyalty_blp, pos_blp, analytics_blp,
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
-                      admin_mall_blp):
+                      admin_mall_blp, games_blp, admin_games_blp):
         api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*core_cli.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
-                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS):
+                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS,
+                    *games_cli.COMMANDS):
         app.cli.add_command(command)
