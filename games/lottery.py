@@ -78,7 +78,7 @@ def _set_prizes(lottery: Lottery, prizes: list[dict]) -> None:
     for data in prizes:
         prize_id = data.pop("id", None)
         if prize_id is None:
-            lottery.prizes.append(Prize(**data))
+            lottery.prizes.append(Prize(active=True, **data))
             continue
         if prize_id not in existing or not existing[prize_id].active:
             raise ValidationFailed(details={"prizes": {"id": [f"Unknown prize {prize_id}."]}})
