@@ -7,6 +7,7 @@ import re
 import pytest
 
 from auth.models import ROLES
+from tests.games.play import victim_objects as games_victim_objects
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
 
@@ -43,6 +44,7 @@ def world(api, client):
     ids = {"member_id": b_member["id"], "adjustment_id": adjustment["id"],
            "campaign_id": campaign["id"], "entry_id": entry["id"], "token": share["token"]}
     ids.update(victim_objects(api, client, b, headers))
+    ids.update(games_victim_objects(client, headers))
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

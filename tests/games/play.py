@@ -42,3 +42,10 @@ def create_contest(client, staff: dict, **fields) -> dict:
     response = client.post("/api/v1/admin/contests", headers=staff["headers"], json=body)
     assert response.status_code == 201, response.json
     return response.json
+
+
+def victim_objects(client, headers: dict) -> dict:
+    """A lottery and a contest of the victim merchant, for the security matrix."""
+    staff = {"headers": headers}
+    return {"lottery_id": create_lottery(client, staff)["id"],
+            "contest_id": create_contest(client, staff)["id"]}
