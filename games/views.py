@@ -148,6 +148,14 @@ def create_contest(args):
     return contests.create(g.staff, args)
 
 
+@admin_blp.get("/contests/<int:contest_id>")
+@staff_required(*MANAGERS)
+@admin_blp.response(200, ContestSchema)
+def get_admin_contest(contest_id):
+    """One contest."""
+    return contests.get(g.merchant_id, contest_id)
+
+
 @admin_blp.patch("/contests/<int:contest_id>")
 @staff_required(*MANAGERS)
 @admin_blp.arguments(ContestSchema(partial=CONTEST_PATCH))

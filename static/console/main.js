@@ -6,9 +6,11 @@ import { h, start } from "/static/lib/ui.js";
 import * as adjustments from "./pages/adjustments.js";
 import * as audit from "./pages/audit.js";
 import * as campaigns from "./pages/campaigns.js";
+import * as contests from "./pages/contests.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as items from "./pages/items.js";
 import * as login from "./pages/login.js";
+import * as lotteries from "./pages/lotteries.js";
 import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
@@ -28,6 +30,8 @@ const PAGES = [
   { path: "rules", module: rules, roles: STAFF },
   { path: "campaigns", module: campaigns, roles: MANAGERS },
   { path: "audit", module: audit, roles: MANAGERS },
+  { path: "lotteries", module: lotteries, roles: MANAGERS },
+  { path: "contests", module: contests, roles: MANAGERS },
 ];
 
 register(STRINGS);

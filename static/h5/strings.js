@@ -7,6 +7,8 @@ export default {
   "tab.mall": ["积分商城", "Mall"],
   "tab.orders": ["我的订单", "My orders"],
   "tab.share": ["分享邀请", "Share"],
+  "tab.lottery": ["积分抽奖", "Lottery"],
+  "tab.contest": ["积分竞赛", "Contests"],
 
   "login.title": ["微信登录（预览）", "WeChat login (preview)"],
   "login.hint": ["开发环境中，模拟微信接受 fake-<openid> 形式的 code。",
@@ -56,4 +58,18 @@ export default {
                     "Friends who register with your code: you both earn after their first purchase."],
   "referral.stats": ["已邀请 {invited} 人 · 已成交 {qualified} 人 · 获得 {points} 积分",
                      "Invited {invited} · qualified {qualified} · earned {points} points"],
+
+  "lottery.cost": ["每次 {n} 积分", "{n} points a draw"],
+  "lottery.left_today": ["今日还可抽 {n} 次", "{n} draws left today"],
+  "lottery.odds_note": ["概率按当前有库存的奖品计算，奖品抽完后其余奖品概率相应提高",
+                        "Odds count only prizes still in stock; when one runs out the others' odds rise"],
+  "lottery.draw": ["立即抽奖", "Draw"],
+  "lottery.won": ["恭喜！抽中 {name}", "You won {name}!"],
+  "lottery.no_prize": ["谢谢参与，下次好运", "No prize this time"],
+  "lottery.spent": ["消耗 {n} 积分", "{n} points spent"],
+  "lottery.mine": ["我的抽奖记录", "My draws"],
+  "lottery.none_open": ["暂无进行中的抽奖", "No lottery open now"],
+  "contest.me": ["我的排名：第 {rank} 名（{score}）", "My rank: {rank} ({score})"],
+  "contest.unranked": ["暂未上榜", "Not ranked yet"],
+  "contest.award": ["第{from}–{to}名奖励 {points} 积分", "Ranks {from}–{to}: {points} points"],
 };
