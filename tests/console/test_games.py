@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from tests.console.steps import member_login, screenshot, staff_login
-from tests.helpers import balance
+from tests.helpers import balance, purchase
 
 
 def test_a_manager_builds_a_lottery_with_an_odds_preview_and_a_member_draws(api, client, page):
@@ -33,7 +33,41 @@ def test_a_manager_builds_a_lottery_with_an_odds_preview_and_a_member_draws(api,
     expect(card.locator(".odds")).to_contain_text("25.00%")
     card.get_by_role("button", name="立即抽奖").click()
     expect(page.locator("#draw-result")).to_contain_text("消耗 10 积分")
-    screenshot(page, "h5-lottery")
     expect(page.locator("#my-draws li")).to_have_count(1)
+    expect(card).to_contain_text("今日还可抽 2 次")
+    screenshot(page, "h5-lottery")
     member = api.member(merchant, openid="lucky-member")
     assert balance(client, member) in (90, 140)
+
+
+def test_a_manager_creates_a_contest_and_members_see_the_standings(api, client, page):
+    merchant = api.merchant()
+    member = api.member(merchant, openid="contest-member")
+    client.patch("/api/v1/me", headers=member["headers"], json={"nickname": "李小姐"})
+    purchase(client, merchant, member, 12_300)
+    staff_login(page, merchant, api.staff(merchant, "manager"))
+    page.locator("#nav a[href='#/contests']").click()
+    page.locator("a[href='#/contests/new']").click()
+    form = page.locator("#contest-form")
+    form.locator("[name=title]").fill("本月消费王")
+    form.locator("[name=starts_at]").fill("2020-01-01T00:00")
+    form.locator("[name=ends_at]").fill("2099-01-01T00:00")
+    form.get_by_role("button", name="添加名次段").click()
+    form.locator("[name='awards.1.rank_from']").fill("1")  # overlaps rank 1: refused
+    form.locator("[name='awards.1.rank_to']").fill("3")
+    form.locator("[name='awards.1.points']").fill("50")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".error")).to_contain_text("请检查标红的字段")
+    form.locator("[name='awards.1.rank_from']").fill("2")
+    form.locator("button[type=submit]").click()
+    row = page.locator("tr", has_text="本月消费王")
+    expect(row).to_contain_text("第2–3名 50积分")
+    row.get_by_role("link", name="排行榜").click()
+    expect(page.locator("#contest-standings")).to_contain_text("李小姐")
+    expect(page.locator("#contest-standings")).to_contain_text("¥123.00")
+    screenshot(page, "console-contest-standings")
+
+    member_login(page, merchant, "contest-member")
+    page.get_by_role("link", name="积分竞赛").click()
+    expect(page.locator(".contest .board")).to_contain_text("李** · ¥123.00")
+    expect(page.locator(".contest .me")).to_contain_text("第 1 名")

@@ -3,26 +3,30 @@
 import { t, term } from "/static/lib/i18n.js";
 import { buttons, h, paged } from "/static/lib/ui.js";
 
-export function render(view, { api, reload }) {
+export function render(view, { api }) {
   const result = h("div", { id: "draw-result", role: "status" });
+  const open = h("div", { id: "lotteries" });
+  const mine = h("div");
+  const refresh = () => {
+    open.replaceChildren(lotteries(api, play));
+    mine.replaceChildren(paged((cursor) => api.get("/me/draws", { cursor }), (draws) =>
+      h("ul", { id: "my-draws" }, draws.map((d) => h("li", {}, d.prize ? d.prize.name : term("none"),
+        h("span", { class: "small" }, ` −${d.points_spent} ${t("mall.points")}`))))));
+  };
   const play = async (lottery) => {
     const drawn = await api.post(`/lotteries/${lottery.id}/draws`);
     result.replaceChildren(h("div", { class: "card result" }, drawn.prize
       ? t("lottery.won", { name: drawn.prize.name }) : t("lottery.no_prize"),
       h("div", { class: "small" }, t("lottery.spent", { n: drawn.points_spent }))));
-    setTimeout(reload, 2500);
+    refresh();
   };
-  view.append(h("h1", {}, t("tab.lottery")), result,
-    h("div", { id: "lotteries" }, lotteries(api, play)),
-    h("h2", {}, t("lottery.mine")),
-    paged((cursor) => api.get("/me/draws", { cursor }), (draws) => h("ul", { id: "my-draws" },
-      draws.map((d) => h("li", {}, d.prize ? d.prize.name : term("none"),
-        h("span", { class: "small" }, ` −${d.points_spent} ${t("mall.points")}`))))));
+  refresh();
+  view.append(h("h1", {}, t("tab.lottery")), result, open, h("h2", {}, t("lottery.mine")), mine);
 }
 
 function lotteries(api, play) {
   const box = h("div");
-  api.get("/lotteries").then(({ items }) => box.replaceChildren(items.length
+  api.get("/lotteries").then(({ items }) => box.replaceChildren(...(items.length
     ? items.map((lottery) => h("article", { class: "card lottery", dataset: { lottery: lottery.id } },
       h("h2", {}, lottery.title),
       h("div", {}, t("lottery.cost", { n: lottery.cost_points }), " · ",
@@ -32,6 +36,6 @@ function lotteries(api, play) {
         h("td", {}, `${(prize.odds * 100).toFixed(2)}%`)))),
       h("p", { class: "small" }, t("lottery.odds_note")),
       buttons(lottery.draws_left_today > 0 && [t("lottery.draw"), () => play(lottery), "primary"])))
-    : h("p", { class: "empty" }, t("lottery.none_open"))));
+    : [h("p", { class: "empty" }, t("lottery.none_open"))])));
   return box;
 }
