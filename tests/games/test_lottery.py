@@ -1,10 +1,14 @@
 """The lottery over HTTP: staff editing, published odds, draws, stock, limits, replays."""
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from core import keys
+from core.extensions import db, rds
+from games import prize_stock
 from tests.games.play import LOTTERY, create_lottery, draw, window
 from tests.helpers import assert_error, balance, run_concurrently
 from tests.mall.shop import create_item, many_members
@@ -201,9 +205,34 @@ def test_roles_and_tenants_are_kept_apart(api, client):
 
 def test_a_lottery_outside_its_window_cannot_be_drawn(api, client):
     merchant = api.merchant()
-    from datetime import timedelta
     lottery = create_lottery(client, api.staff(merchant),
                              **window(before=-timedelta(hours=1), after=timedelta(hours=2)))
     member = api.member(merchant)
     assert_error(draw(client, member, lottery), 409, "CONFLICT")
     assert client.get("/api/v1/lotteries", headers=member["headers"]).json["items"] == []
+
+
+def test_redis_prize_stock_is_rebuilt_from_the_database_and_dead_holds_are_released(
+        api, client, app, clock):
+    merchant = api.merchant()
+    owner = api.staff(merchant)
+    lottery = create_lottery(client, owner, prizes=POINTS_ONLY)
+    prize_id = lottery["prizes"][0]["id"]
+    member = api.member(merchant)
+    assert draw(client, member, lottery).status_code == 201
+    with app.app_context():
+        made = prize_stock.lock(merchant["id"], lottery["id"])
+        assert prize_stock.take(made, prize_id) is not None  # a worker died after this
+        db.session.rollback()
+        rds.delete(keys.lottery_stock(merchant["id"], lottery["id"]))
+    shown = client.get(f"/api/v1/lotteries/{lottery['id']}", headers=member["headers"]).json
+    assert shown["prizes"][0]["odds"] == 0.0  # 1 left in the database, held by the dead draw
+    clock.set(datetime.now(UTC) + timedelta(minutes=6))
+    with app.app_context():
+        prize_stock.load(merchant["id"], lottery["id"])
+        assert rds.hlen(keys.lottery_holds(merchant["id"], lottery["id"])) == 0
+    clock.reset()
+    shown = client.get(f"/api/v1/lotteries/{lottery['id']}", headers=member["headers"]).json
+    assert shown["prizes"][0]["odds"] == 1.0
+    assert draw(client, member, lottery).json["points_won"] == 20
+    assert_error(draw(client, member, lottery), 409, "OUT_OF_STOCK")
