@@ -4,6 +4,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from auth.tokens import member_required, staff_required
+from core.api import document_errors
 from core.extensions import db
 from core.idempotency import HEADER, idempotent
 from core.pagination import ListArgs, page_schema, paginate
@@ -29,6 +30,11 @@ admin_blp = Blueprint("admin_games", __name__, url_prefix="/api/v1/admin",
 MANAGERS = ("owner", "manager")
 
 
+def _errors(*statuses: int):
+    """Document the contract errors a view answers besides its guards' (OpenAPI)."""
+    return lambda view: document_errors(view, *statuses)
+
+
 def _page(query, column, args: dict) -> dict:
     return paginate(db.session, query, column, limit=args.pop("limit"),
                     cursor=args.pop("cursor"))
@@ -51,6 +57,7 @@ def get_lottery(lottery_id):
 
 
 @blp.post("/lotteries/<int:lottery_id>/draws")
+@_errors(403, 404, 409, 503)  # frozen; unknown; limit, stock, points, closed; Redis down
 @member_required
 @idempotent
 @blp.response(201, DrawSchema)
@@ -113,6 +120,7 @@ def get_admin_lottery(lottery_id):
 
 
 @admin_blp.patch("/lotteries/<int:lottery_id>")
+@_errors(404, 503)  # Redis follows the change before the commit
 @staff_required(*MANAGERS)
 @admin_blp.arguments(LotterySchema(partial=LOTTERY_PATCH))
 @admin_blp.response(200, LotterySchema)
@@ -157,6 +165,7 @@ def get_admin_contest(contest_id):
 
 
 @admin_blp.patch("/contests/<int:contest_id>")
+@_errors(404, 409)  # 409: already settled
 @staff_required(*MANAGERS)
 @admin_blp.arguments(ContestSchema(partial=CONTEST_PATCH))
 @admin_blp.response(200, ContestSchema)

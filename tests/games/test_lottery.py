@@ -236,3 +236,15 @@ def test_redis_prize_stock_is_rebuilt_from_the_database_and_dead_holds_are_relea
     assert shown["prizes"][0]["odds"] == 1.0
     assert draw(client, member, lottery).json["points_won"] == 20
     assert_error(draw(client, member, lottery), 409, "OUT_OF_STOCK")
+
+
+def test_the_daily_limit_resets_at_the_merchants_local_midnight(api, client, clock):
+    merchant = api.merchant(timezone="Asia/Shanghai")
+    lottery = create_lottery(client, api.staff(merchant), daily_limit=1,
+                             starts_at="2020-01-01T00:00:00Z", ends_at="2099-01-01T00:00:00Z")
+    member = api.member(merchant)
+    clock.set(datetime(2026, 12, 1, 15, 58, tzinfo=UTC))  # 23:58 in Shanghai
+    assert draw(client, member, lottery).status_code == 201
+    assert_error(draw(client, member, lottery), 409, "LIMIT_EXCEEDED")
+    clock.advance(minutes=3)  # 00:01 the next local day, still 1 December in UTC
+    assert draw(client, member, lottery).status_code == 201
