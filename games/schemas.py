@@ -92,10 +92,12 @@ class WonPrizeSchema(ma.Schema):
 
 
 class DrawSchema(ma.Schema):
-    """A draw: `prize` null is 谢谢参与; `weights` are the prize weights in play then."""
+    """A draw: `prize` null is 谢谢参与; `weights` (prize id → weight) were in play and
+    `roll` (0 ≤ roll < Σ weights) chose the prize: walk the prizes in id order."""
 
     draw_id = ma.fields.Integer(attribute="id")
     lottery_id = ma.fields.Integer()
+    prize_id = ma.fields.Integer(metadata={"description": "the prize drawn, 谢谢参与 included"})
     prize = ma.fields.Method("_prize", allow_none=True)
     points_spent = ma.fields.Integer()
     points_won = ma.fields.Integer()

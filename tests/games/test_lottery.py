@@ -8,7 +8,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import keys
 from core.extensions import db, rds
-from games import prize_stock
+from games import odds, prize_stock
 from tests.games.play import LOTTERY, create_lottery, draw, window
 from tests.helpers import assert_error, balance, run_concurrently
 from tests.mall.shop import create_item, many_members
@@ -97,6 +97,9 @@ def test_20_members_drawing_5_times_at_once_never_exceed_a_prizes_stock(api, cli
     for racer in racers:
         mine = client.get("/api/v1/me/draws", headers=racer["headers"]).json["items"]
         assert balance(client, racer) == 100 - 50 + sum(d["points_won"] for d in mine)
+        for made in mine:  # each draw can be replayed from what it stored
+            weights = {int(k): v for k, v in made["weights"].items()}
+            assert odds.pick(weights, made["roll"]) == made["prize_id"]
 
 
 def test_the_daily_limit_holds_under_concurrent_draws(api, client, app):
