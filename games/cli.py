@@ -1,11 +1,12 @@
-"""`flask contests settle`: award contests that ended, exactly once."""
+"""`flask contests settle` (awards, exactly once) and `flask lotteries reconcile`."""
 
 from flask.cli import AppGroup
 
 from core.cli import emit
-from games import contests
+from games import contests, prize_stock
 
 contests_cli = AppGroup("contests", help="Points contests.")
+lotteries_cli = AppGroup("lotteries", help="Points lotteries.")
 
 
 @contests_cli.command("settle")
@@ -14,4 +15,10 @@ def contests_settle():
     emit(contests.settle_due())
 
 
-COMMANDS = (contests_cli,)
+@lotteries_cli.command("reconcile")
+def lotteries_reconcile():
+    """Rebuild Redis prize stock from the database; release holds that crashes left."""
+    emit(prize_stock.reconcile())
+
+
+COMMANDS = (contests_cli, lotteries_cli)

@@ -24,7 +24,7 @@ from core import keys
 from core.clock import now
 from core.errors import ServiceUnavailable
 from core.extensions import db, rds
-from games.models import Draw, Lottery
+from games.models import Draw, Lottery, Prize
 
 log = logging.getLogger("jifen.games")
 SCRIPT = (Path(__file__).parent / "prize_stock.lua").read_text()
@@ -57,8 +57,7 @@ def left(lottery: Lottery) -> dict[int, int | None]:
     """Units left of each live prize as Redis holds them (None = unlimited); loads if cold."""
     for _attempt in range(2):
         stored = rds.hgetall(keys.lottery_stock(lottery.merchant_id, lottery.id))
-        limited = [p for p in lottery.live_prizes if p.stock is not None]
-        if stored and all(str(p.id) in stored for p in limited):
+        if _loaded(lottery, stored):
             return {p.id: None if p.stock is None else int(stored[str(p.id)])
                     for p in lottery.live_prizes}
         load(lottery.merchant_id, lottery.id)
@@ -112,17 +111,37 @@ def sync(lottery: Lottery) -> None:
     cutoff = now().timestamp() - GRACE.total_seconds()
     abandoned = [hold_id for hold_id, (_prize, created) in holds.items()
                  if hold_id not in settled and int(created) < cutoff]
-    db.session.refresh(lottery, ["prizes"])
-    plan = {"stock": {str(p.id): p.stock for p in lottery.live_prizes if p.stock is not None},
+    # Read the rows, not the session's objects: those may predate the lock's wait, during
+    # which draws committed and took units.
+    rows = db.session.execute(select(Prize.id, Prize.stock).where(
+        Prize.lottery_id == lottery.id, Prize.active.is_(True), Prize.stock.is_not(None)))
+    plan = {"stock": {str(prize_id): units for prize_id, units in rows},
             "settled": sorted(settled), "abandoned": abandoned}
     _run(lottery.merchant_id, lottery.id, "sync", json.dumps(plan))
+
+
+def _loaded(lottery: Lottery, stored: dict | None = None) -> bool:
+    """Redis holds a count for every limited live prize of the lottery."""
+    if stored is None:
+        stored = rds.hgetall(keys.lottery_stock(lottery.merchant_id, lottery.id))
+    return bool(stored) and all(str(p.id) in stored for p in lottery.live_prizes
+                                if p.stock is not None)
 
 
 def load(merchant_id: int, lottery_id: int) -> None:
     """Rebuild one lottery's Redis stock from its locked row, changing nothing else."""
     try:
         lottery = lock(merchant_id, lottery_id)
-        if lottery is not None:
+        if lottery is not None and not _loaded(lottery):  # another request may have, meanwhile
             sync(lottery)
     finally:
         db.session.rollback()  # nothing was written; this ends the row lock
+
+
+def reconcile() -> dict:
+    """Sync every lottery: release holds left by crashes, rebuild stock from the database."""
+    ids = db.session.execute(select(Lottery.merchant_id, Lottery.id).order_by(Lottery.id)).all()
+    for merchant_id, lottery_id in ids:
+        sync(lock(merchant_id, lottery_id))
+        db.session.commit()
+    return {"lotteries": len(ids)}
