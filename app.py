@@ -27,6 +27,9 @@ from core.platform_views import bp as platform_bp
 from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
 from engagement.views import blp as engagement_blp
+from games import cli as games_cli
+from games.views import admin_blp as admin_games_blp
+from games.views import blp as games_blp
 from loyalty import cli as loyalty_cli
 from loyalty import members
 from loyalty.admin_views import blp as admin_loyalty_blp
@@ -108,17 +111,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     for blueprint in (auth_blp, me_blp, admin_loyalty_blp, pos_blp, analytics_blp,
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
-                      admin_mall_blp, me_till_blp, pos_till_blp, admin_till_blp):
-        api.register_blueprint(blueprint)
-    for blueprint in (pos_wallet_blp, me_wallet_blp, admin_wallet_blp):
-        api.register_blueprint(blueprint)
-    for blueprint in (pos_care_blp, me_care_blp, admin_care_blp):
+                      admin_mall_blp, me_till_blp, pos_till_blp, admin_till_blp,
+                      games_blp, admin_games_blp, pos_wallet_blp, me_wallet_blp,
+                      admin_wallet_blp, pos_care_blp, me_care_blp, admin_care_blp):
         api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
-                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS):
-        app.cli.add_command(command)
-    for command in care_cli.COMMANDS:
+                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS,
+                    *games_cli.COMMANDS, *care_cli.COMMANDS):
         app.cli.add_command(command)

@@ -63,3 +63,19 @@ def mall_quota(merchant_id: int, item_id: int, member_id: int) -> str:
 
 def pay_code_failures(merchant_id: int, who: str) -> str:
     return f"{_tag(merchant_id)}:till:paycode-fail:{who}"
+
+
+def lottery_stock(merchant_id: int, lottery_id: int) -> str:
+    return f"{_tag(merchant_id)}:lottery:stock:{int(lottery_id)}"
+
+
+def lottery_holds(merchant_id: int, lottery_id: int) -> str:
+    return f"{_tag(merchant_id)}:lottery:holds:{int(lottery_id)}"
+
+
+def contest_board(merchant_id: int, contest_id: int) -> str:
+    return f"{_tag(merchant_id)}:contest:board:{int(contest_id)}"
+
+
+def contest_entries(merchant_id: int, contest_id: int) -> str:
+    return f"{_tag(merchant_id)}:contest:entries:{int(contest_id)}"

@@ -305,3 +305,20 @@ def of_merchant(merchant_id: int, *, status: str | None = None, member_id: int |
     if status:
         query = query.where(Order.status == status)
     return query.where(Order.member_id == member_id) if member_id else query
+
+
+def gift(member: Member, hold: stock.Hold) -> Order:
+    """A free, paid order of held units inside the caller's transaction (lottery prizes):
+    vouchers for services; the caller commits, then `stock.settle`s or `stock.release`s."""
+    merchant = db.session.get(Merchant, member.merchant_id)
+    item = db.session.get(Item, hold.item_id)
+    moment = now()
+    order = Order(merchant_id=merchant.id, member_id=member.id, item_id=item.id,
+                  reservation_id=hold.id, quantity=hold.quantity, points=0, cash_fen=0,
+                  status="pending_payment", created_at=moment)
+    db.session.add(order)
+    db.session.flush()
+    order.order_no = f"{local_date(moment, merchant.timezone):%Y%m%d}{order.id:08d}"
+    _paid(order, merchant)
+    _take_stock(item, hold.quantity)
+    return order

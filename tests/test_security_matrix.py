@@ -8,6 +8,7 @@ import pytest
 
 from auth.models import ROLES
 from tests.care.shop import victim_objects as care_victims
+from tests.games.play import victim_objects as games_victim_objects
 from tests.helpers import balance
 from tests.mall.shop import victim_objects
 from tests.till.counter import victim_redemption
@@ -49,6 +50,7 @@ def world(api, client):
     ids.update(wallet_victim_objects(api, client, b))
     ids["redemption_no"] = victim_redemption(api, client, b)
     ids.update(care_victims(api, client, b, b_owner))
+    ids.update(games_victim_objects(client, headers))
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

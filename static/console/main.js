@@ -7,9 +7,11 @@ import * as adjustments from "./pages/adjustments.js";
 import * as audit from "./pages/audit.js";
 import * as campaigns from "./pages/campaigns.js";
 import * as counter from "./pages/counter.js";
+import * as contests from "./pages/contests.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as items from "./pages/items.js";
 import * as login from "./pages/login.js";
+import * as lotteries from "./pages/lotteries.js";
 import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
@@ -36,6 +38,8 @@ const PAGES = [
   { path: "audit", module: audit, roles: MANAGERS },
   { path: "counter", module: counter, roles: [...MANAGERS, "clerk"] },
   { path: "wallet", module: wallet, roles: [...MANAGERS, "clerk"] },
+  { path: "lotteries", module: lotteries, roles: MANAGERS },
+  { path: "contests", module: contests, roles: MANAGERS },
 ];
 
 register(STRINGS);

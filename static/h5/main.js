@@ -3,8 +3,10 @@
 import { Api } from "/static/lib/api.js";
 import { register, t, translate } from "/static/lib/i18n.js";
 import { h, start } from "/static/lib/ui.js";
+import * as contest from "./pages/contest.js";
 import * as home from "./pages/home.js";
 import * as login from "./pages/login.js";
+import * as lottery from "./pages/lottery.js";
 import * as mall from "./pages/mall.js";
 import * as orders from "./pages/orders.js";
 import * as pay from "./pages/pay.js";
@@ -13,7 +15,7 @@ import * as packages from "./pages/packages.js";
 import * as wallet from "./pages/wallet.js";
 import STRINGS from "./strings.js";
 
-const TABS = { home, mall, orders, packages, share, pay, wallet };
+const TABS = { home, mall, orders, packages, share, pay, wallet, lottery, contest };
 
 register(STRINGS);
 const api = new Api("jifen.h5");
