@@ -18,6 +18,8 @@ from core.extensions import api, db, jwt, migrate, redis_ext
 from core.observability import configure_logging, register_request_hooks
 from core.pages import bp as pages_bp
 from core.platform_views import bp as platform_bp
+from crm import cli as crm_cli
+from crm.views import blp as admin_crm_blp
 from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
 from engagement.views import blp as engagement_blp
@@ -91,11 +93,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     for blueprint in (auth_blp, me_blp, admin_loyalty_blp, pos_blp, analytics_blp,
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
-                      admin_mall_blp):
+                      admin_mall_blp, admin_crm_blp):
         api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*core_cli.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
-                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS):
+                    *mall_cli.COMMANDS, *analytics_cli.COMMANDS,
+                    *crm_cli.COMMANDS):
         app.cli.add_command(command)

@@ -36,6 +36,8 @@ def from_environment(env=None) -> dict:
         "LOGIN_FAILURE_WINDOW": 15 * 60,
         "POS_CLOCK_SKEW": 300,
         "PAYMENT_PROVIDER": env.get("PAYMENT_PROVIDER", "sandbox"),
+        # Webhooks may target loopback/private addresses only when this is true (dev, tests).
+        "WEBHOOK_ALLOW_PRIVATE": env.get("WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
         # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to believe; 0 =
         # none (a client could forge them and escape the per-IP rate limits).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

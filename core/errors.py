@@ -56,6 +56,7 @@ LimitExceeded = _error(409, "LIMIT_EXCEEDED", "A limit was reached.")
 AlreadyCheckedIn = _error(409, "ALREADY_CHECKED_IN", "Already checked in today.")
 NotOnSale = _error(409, "NOT_ON_SALE", "This item is not on sale now.")
 MemberFrozen = _error(403, "MEMBER_FROZEN", "This member account is frozen.")
+PayloadTooLarge = _error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 ServiceUnavailable = _error(503, "SERVICE_UNAVAILABLE",
                             "A backing service is unavailable; nothing was changed.")
 

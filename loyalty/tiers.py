@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core import events
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
@@ -21,6 +22,7 @@ def add_growth(member: Member, amount: int, source: str) -> None:
     tiers = db.session.get(Merchant, member.merchant_id).rules["tiers"]
     reached = pure.tier_for(member.growth_value, tiers)
     if _rank(reached["code"], tiers) > _rank(member.tier_code, tiers):
+        events.publish(events.TIER_CHANGED, member=member, after=reached["code"])
         member.tier_code = reached["code"]
 
 
@@ -55,6 +57,7 @@ def evaluate(merchant: Merchant) -> dict:
             member.growth_value = int(recent.get(member.id, 0))
         code = pure.tier_for(member.growth_value, tiers)["code"]
         if code != member.tier_code:
+            events.publish(events.TIER_CHANGED, member=member, after=code)
             member.tier_code, changed = code, changed + 1
     db.session.commit()
     return {"merchant_id": merchant.id, "changed": changed}
