@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.clock import local_date, local_midnight, now
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Merchant
 from crm import importing
@@ -27,7 +27,11 @@ BATCH = 2000
 
 
 def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
-    """Check every row; unless dry_run or any row is wrong, write them all in one transaction."""
+    """Check every row; unless dry_run, write them all in one transaction or (any error) none.
+
+    A dry run answers the report, errors included; a real run with errors is 422 with the
+    report as the error's details.
+    """
     rows, errors = _parse(raw)
     checked = _check_rows(merchant, rows, errors)
     known = _known(merchant.id, [clean["key"] for clean in checked])
@@ -41,6 +45,8 @@ def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
         answer["created"] = answer["updated"] = 0
     if errors or dry_run:
         db.session.rollback()
+        if errors and not dry_run:
+            raise ValidationFailed("The file has errors; nothing was imported.", details=answer)
         return answer
     _write(merchant, new, [c for c in checked if c["key"] in known], known)
     audit.record(merchant_id=merchant.id, action="member.import", target_type="merchant",

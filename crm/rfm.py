@@ -38,6 +38,7 @@ def _sql(dialect: str) -> str:
     days = ("FLOOR((:now_epoch - EXTRACT(EPOCH FROM last_at)) / 86400)"
             if dialect == "postgresql"
             else "(:now_epoch - CAST(strftime('%s', last_at) AS INTEGER)) / 86400")
+    floor = "FLOOR" if dialect == "postgresql" else ""  # SQLite's CAST truncates already
     return f"""
 INSERT INTO crm_rfm_scores (member_id, merchant_id, recency_days, frequency, monetary_fen,
                             r_score, f_score, m_score, segment, scored_at)
@@ -60,9 +61,9 @@ WITH purchases AS (
          recency_days < AVG(recency_days * 1.0) OVER () AS r_high,
          frequency > AVG(frequency * 1.0) OVER () AS f_high,
          monetary > AVG(monetary * 1.0) OVER () AS m_high,
-         CAST(PERCENT_RANK() OVER (ORDER BY recency_days DESC) * 4.999 AS INTEGER) + 1 AS r,
-         CAST(PERCENT_RANK() OVER (ORDER BY frequency) * 4.999 AS INTEGER) + 1 AS f,
-         CAST(PERCENT_RANK() OVER (ORDER BY monetary) * 4.999 AS INTEGER) + 1 AS m
+         CAST({floor}(PERCENT_RANK() OVER (ORDER BY recency_days DESC) * 4.999) AS INTEGER) + 1 AS r,
+         CAST({floor}(PERCENT_RANK() OVER (ORDER BY frequency) * 4.999) AS INTEGER) + 1 AS f,
+         CAST({floor}(PERCENT_RANK() OVER (ORDER BY monetary) * 4.999) AS INTEGER) + 1 AS m
   FROM raw
 )
 SELECT member_id, :merchant_id, recency_days, frequency, monetary, r, f, m,
