@@ -83,14 +83,15 @@ def _check_rows(merchant: Merchant, rows: list[dict], errors: list[dict]) -> lis
     return checked
 
 
-def _known(merchant_id: int, keys: list[str]) -> dict[str, int]:
-    """Row keys imported before → the member they now stand for."""
+def _known(merchant_id: int, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """Row keys imported before → (the member imported, the member they now stand for)."""
     found = {}
     for start in range(0, len(keys), BATCH):
-        found.update(db.session.execute(select(
-            ImportKey.row_key, db.func.coalesce(ImportKey.joined_member_id, ImportKey.member_id))
-            .where(ImportKey.merchant_id == merchant_id,
-                   ImportKey.row_key.in_(keys[start:start + BATCH]))).all())
+        found.update((key, (imported, joined or imported)) for key, imported, joined in
+                     db.session.execute(select(
+                         ImportKey.row_key, ImportKey.member_id, ImportKey.joined_member_id)
+                         .where(ImportKey.merchant_id == merchant_id,
+                                ImportKey.row_key.in_(keys[start:start + BATCH]))).all())
     return found
 
 
@@ -103,7 +104,7 @@ def _check_cards(merchant_id: int, checked: list[dict], known: dict, errors: lis
             Member.card_no.in_(cards[start:start + BATCH]))).all())
     for clean in checked:
         owner = owners.get(clean["card_no"])
-        if owner is not None and owner != known.get(clean["key"]):
+        if owner is not None and owner not in known.get(clean["key"], ()):
             errors.append({"row": clean["line"], "field": "card_no",
                            "message": "This card number belongs to another member."})
 
@@ -114,7 +115,7 @@ def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) ->
         log.info("import merchant=%s created %s/%s", merchant.id,
                  min(start + BATCH, len(new)), len(new))
     for clean in old:
-        _update(merchant, known[clean["key"]], clean)
+        _update(merchant, known[clean["key"]][1], clean)
 
 
 def _create(merchant: Merchant, batch: list[dict]) -> None:
