@@ -61,7 +61,7 @@ WITH purchases AS (
          recency_days < AVG(recency_days * 1.0) OVER () AS r_high,
          frequency > AVG(frequency * 1.0) OVER () AS f_high,
          monetary > AVG(monetary * 1.0) OVER () AS m_high,
-         CAST({floor}(PERCENT_RANK() OVER (ORDER BY recency_days DESC) * 4.999) AS INTEGER) + 1 AS r,
+         CAST({floor}(PERCENT_RANK() OVER (ORDER BY recency_days DESC) * 4.999) AS INT) + 1 AS r,
          CAST({floor}(PERCENT_RANK() OVER (ORDER BY frequency) * 4.999) AS INTEGER) + 1 AS f,
          CAST({floor}(PERCENT_RANK() OVER (ORDER BY monetary) * 4.999) AS INTEGER) + 1 AS m
   FROM raw
