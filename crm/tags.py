@@ -4,6 +4,7 @@ from sqlalchemy import delete, func, select
 
 from core import audit
 from core.extensions import db
+from crm import rfm
 from crm.models import MemberTag
 from loyalty import members
 
@@ -13,6 +14,13 @@ def of(merchant_id: int, member_id: int) -> list[str]:
     return list(db.session.scalars(select(MemberTag.tag).where(
         MemberTag.merchant_id == merchant_id, MemberTag.member_id == member_id)
         .order_by(MemberTag.tag)))
+
+
+def profile(merchant_id: int, member_id: int) -> dict:
+    """What the staff member page shows: tags and the latest RFM segment."""
+    members.get(merchant_id, member_id)
+    return {"member_id": member_id, "tags": of(merchant_id, member_id),
+            "rfm": rfm.of(merchant_id, member_id)}
 
 
 def replace(merchant_id: int, member_id: int, tags: list[str]) -> dict:

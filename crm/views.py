@@ -12,7 +12,7 @@ from core.errors import PayloadTooLarge
 from core.extensions import db
 from core.models import Merchant
 from core.pagination import ListArgs, page_schema, paginate
-from crm import imports, messages, rfm, segments, tags, webhooks
+from crm import imports, messages, segments, tags, webhooks
 from crm.models import WebhookDelivery
 from crm.schemas import (
     CountSchema,
@@ -63,8 +63,7 @@ def limit_body(view):
 @blp.response(200, MemberProfileSchema)
 def get_member_tags(member_id):
     """A member's tags and RFM segment (for the member page)."""
-    return {"member_id": member_id, "tags": tags.of(g.merchant_id, member_id),
-            "rfm": rfm.of(g.merchant_id, member_id)}
+    return tags.profile(g.merchant_id, member_id)
 
 
 @blp.put("/members/<int:member_id>/tags")

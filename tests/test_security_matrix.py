@@ -43,6 +43,10 @@ def world(api, client):
     ids = {"member_id": b_member["id"], "adjustment_id": adjustment["id"],
            "campaign_id": campaign["id"], "entry_id": entry["id"], "token": share["token"]}
     ids.update(victim_objects(api, client, b, headers))
+    ids["segment_id"] = client.post("/api/v1/admin/segments", headers=headers,
+                                    json={"name": "B", "filter": {}}).json["id"]
+    ids["webhook_id"] = client.post("/api/v1/admin/webhooks", headers=headers, json={
+        "url": "https://93.184.215.14/hook", "events": ["order.paid"]}).json["id"]
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}
