@@ -164,3 +164,41 @@ class DeliverySchema(ma.Schema):
     error = ma.fields.String(allow_none=True)
     duration_ms = ma.fields.Integer()
     created_at = ma.fields.DateTime()
+
+
+class ReportArgs(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", load_default=None,
+                           metadata={"description": "first local day (default: 29 days ago)"})
+    to = ma.fields.Date(load_default=None, metadata={"description": "last local day (today)"})
+    bucket = ma.fields.String(load_default="month",
+                              validate=validate.OneOf(["day", "week", "month"]))
+
+
+class MemberReportSchema(ma.Schema):
+    from_ = ma.fields.String(data_key="from", attribute="from")
+    to = ma.fields.String()
+    new_members = ma.fields.List(ma.fields.Dict(), metadata={"description": "{period, count}"})
+    gender = ma.fields.List(ma.fields.Dict(), metadata={"description": "{gender, count}"})
+    age_bands = ma.fields.List(ma.fields.Dict(), metadata={"description": "{band, count}"})
+    average_ticket_fen = ma.fields.Integer(allow_none=True)
+    previous_average_ticket_fen = ma.fields.Integer(allow_none=True)
+    average_ticket_change = ma.fields.Float(allow_none=True)
+    points_usage_rate = ma.fields.Dict(metadata={"description": "{issued, redeemed, rate}"})
+    referral_conversion = ma.fields.Dict(metadata={"description": "{referred, purchased, rate}"})
+    consumption_warnings = ma.fields.Dict(metadata={
+        "description": "members past 1.5× their usual visit interval: {count, items}"})
+
+
+class StoreRowSchema(ma.Schema):
+    store_id = ma.fields.Integer()
+    store_name = ma.fields.String()
+    orders = ma.fields.Integer()
+    members = ma.fields.Integer()
+    amount_fen = ma.fields.Integer()
+    average_ticket_fen = ma.fields.Integer(allow_none=True)
+
+
+class StoreReportSchema(ma.Schema):
+    from_ = ma.fields.String(data_key="from", attribute="from")
+    to = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(StoreRowSchema))

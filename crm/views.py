@@ -12,7 +12,7 @@ from core.errors import PayloadTooLarge
 from core.extensions import db
 from core.models import Merchant
 from core.pagination import ListArgs, page_schema, paginate
-from crm import imports, messages, segments, tags, webhooks
+from crm import imports, messages, reports, segments, tags, webhooks
 from crm.models import WebhookDelivery
 from crm.schemas import (
     CountSchema,
@@ -22,12 +22,15 @@ from crm.schemas import (
     ImportFileSchema,
     ImportReportSchema,
     MemberProfileSchema,
+    MemberReportSchema,
     MessageInSchema,
     MessageReportSchema,
+    ReportArgs,
     SegmentInSchema,
     SegmentListSchema,
     SegmentMemberSchema,
     SegmentSchema,
+    StoreReportSchema,
     TagLibrarySchema,
     TagsSchema,
     WebhookCreatedSchema,
@@ -193,3 +196,48 @@ def webhook_deliveries(args, webhook_id):
     """The endpoint's delivery attempts, newest first, with status codes."""
     query = webhooks.deliveries(g.merchant_id, webhook_id)
     return paginate(db.session, query, WebhookDelivery.id, **args)
+
+
+def _member_report(args):
+    merchant = db.session.get(Merchant, g.merchant_id)
+    return reports.members(merchant, args["from_"], args["to"], args["bucket"])
+
+
+def _store_report(args):
+    return reports.stores(db.session.get(Merchant, g.merchant_id), args["from_"], args["to"])
+
+
+@blp.get("/analytics/members")
+@staff_required(*MANAGERS)
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, MemberReportSchema)
+def member_report(args):
+    """New members, gender and age, average ticket and its change, points usage, referrals."""
+    return _member_report(args)
+
+
+@blp.get("/analytics/members.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def member_report_csv(args):
+    """The member report as CSV (Chinese headers, yuan and fen)."""
+    return to_csv(reports.members_csv_rows(_member_report(args)), "members.csv")
+
+
+@blp.get("/analytics/stores")
+@staff_required(*MANAGERS)
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, StoreReportSchema)
+def store_report(args):
+    """Orders, members, takings and average ticket per store."""
+    return _store_report(args)
+
+
+@blp.get("/analytics/stores.csv")
+@staff_required(*MANAGERS)
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, content_type="text/csv")
+def store_report_csv(args):
+    """The store report as CSV (Chinese headers, yuan and fen)."""
+    return to_csv(reports.stores_csv_rows(_store_report(args)), "stores.csv")
