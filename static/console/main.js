@@ -13,6 +13,9 @@ import * as members from "./pages/members.js";
 import * as orders from "./pages/orders.js";
 import * as rules from "./pages/rules.js";
 import * as vouchers from "./pages/vouchers.js";
+import * as segments from "./pages/segments.js";
+import * as imports from "./pages/imports.js";
+import * as webhooks from "./pages/webhooks.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -28,6 +31,9 @@ const PAGES = [
   { path: "rules", module: rules, roles: STAFF },
   { path: "campaigns", module: campaigns, roles: MANAGERS },
   { path: "audit", module: audit, roles: MANAGERS },
+  { path: "segments", module: segments, roles: MANAGERS },
+  { path: "imports", module: imports, roles: ["owner"] },
+  { path: "webhooks", module: webhooks, roles: ["owner"] },
 ];
 
 register(STRINGS);

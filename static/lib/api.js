@@ -54,6 +54,8 @@ export class Api {
   put(path, body) { return this.request("PUT", path, { body }); }
   patch(path, body) { return this.request("PATCH", path, { body }); }
   del(path) { return this.request("DELETE", path); }
+  /** POST a multipart form (file uploads); the browser sets its Content-Type. */
+  upload(path, form) { return this.request("POST", path, { form }); }
 
   /** An object URL for an authenticated image (QR codes). */
   async blobUrl(path) {
@@ -69,7 +71,8 @@ export class Api {
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
 
-  async request(method, path, { body, auth = true, token, idempotent = false, as = "json" } = {}) {
+  async request(method, path, { body, form, auth = true, token, idempotent = false,
+                                as = "json" } = {}) {
     const headers = { Accept: as === "json" ? "application/json" : "*/*" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (idempotent) headers["Idempotency-Key"] = idempotencyKey();  // the same on the retry
@@ -77,7 +80,7 @@ export class Api {
       const bearer = token || (auth && this.session?.access);
       if (bearer) headers.Authorization = `Bearer ${bearer}`;
       return fetch(BASE + path, { method, headers,
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
+                                  body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
     };
     let response = await send();
     if (response.status === 401 && auth && !token && this.session?.refresh) {

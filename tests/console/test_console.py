@@ -41,7 +41,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     assert series["drawn"] > 0 and sum(series["data"][0]) == 228
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
     assert menu(page) == ["dashboard", "vouchers", "members", "adjustments", "items", "orders",
-                          "rules", "campaigns", "audit"]
+                          "rules", "campaigns", "audit", "segments", "imports", "webhooks"]
     screenshot(page, "console-dashboard")
 
     with page.expect_download() as download:

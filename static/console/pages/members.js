@@ -5,6 +5,7 @@ import { dateTime, signed, t, term } from "/static/lib/i18n.js";
 import {
   act, ask, buttons, field, filtered, h, paged, readForm, table, toast,
 } from "/static/lib/ui.js";
+import { card as tagsCard } from "./member_tags.js";
 
 const MANAGERS = ["owner", "manager"];
 const ADJUSTERS = [...MANAGERS, "support"];
@@ -62,7 +63,7 @@ async function detail(view, { api, staff, reload }, id) {
     toast(t("ledger.reversed"));
     reload();
   });
-  view.append(h("h1", {}, `${t("nav.members")} · ${member.card_no}`), facts,
+  view.append(h("h1", {}, `${t("nav.members")} · ${member.card_no}`), facts, tagsCard(api, id),
     ADJUSTERS.includes(staff.role) ? adjustForm(api, id, reload) : "",
     activityForm(api, id, reload),
     h("h2", {}, t("member.ledger")), paged(
