@@ -48,11 +48,11 @@ def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
         if errors and not dry_run:
             raise ValidationFailed("The file has errors; nothing was imported.", details=answer)
         return answer
-    _write(merchant, new, [c for c in checked if c["key"] in known], known)
-    audit.record(merchant_id=merchant.id, action="member.import", target_type="merchant",
-                 target_id=merchant.id, after={k: answer[k] for k in ("rows", "created",
-                                                                       "updated")})
     try:
+        _write(merchant, new, [c for c in checked if c["key"] in known], known)
+        audit.record(merchant_id=merchant.id, action="member.import", target_type="merchant",
+                     target_id=merchant.id, after={k: answer[k] for k in ("rows", "created",
+                                                                           "updated")})
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

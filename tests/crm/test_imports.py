@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from crm import importing, imports
 from loyalty.models import LedgerEntry, Lot, Member
-from tests.helpers import assert_error
+from tests.helpers import assert_error, run_concurrently
 
 URL = "/api/v1/admin/imports/members"
 HEADER = "phone,name,card_no,balance,expires_at,tier,growth_value,joined_at\n"
@@ -130,3 +130,14 @@ def test_an_imported_member_joins_the_wechat_member_who_verifies_the_same_phone(
     reimport = _upload(client, owner, GOOD, dry_run=False).json
     assert (reimport["created"], reimport["updated"]) == (0, 3)
     assert client.get("/api/v1/me/points", headers=wechat["headers"]).json["balance"] == 1300
+
+
+def test_concurrent_real_runs_of_one_file_import_it_once(app, client, shop):
+    owner, merchant_id = shop["owner"]["headers"], shop["merchant"]["id"]
+
+    def run(_):
+        return _upload(app.test_client(), owner, GOOD, dry_run=False).status_code
+
+    statuses = run_concurrently(run, range(3))
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    assert _counts(app, merchant_id) == (3, 2, 2)
