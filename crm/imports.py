@@ -20,7 +20,7 @@ from core.models import Merchant
 from crm import importing
 from crm.models import ImportKey
 from loyalty import ledger, members, tiers
-from loyalty.models import GrowthEvent, Member, PointsAccount
+from loyalty.models import GrowthEvent, LedgerEntry, Member, PointsAccount
 
 log = logging.getLogger("jifen.crm.import")
 BATCH = 2000
@@ -114,8 +114,10 @@ def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) ->
         _create(merchant, new[start:start + BATCH])
         log.info("import merchant=%s created %s/%s", merchant.id,
                  min(start + BATCH, len(new)), len(new))
-    for clean in old:
-        _update(merchant, known[clean["key"]][1], clean)
+    for start in range(0, len(old), BATCH):
+        batch = old[start:start + BATCH]
+        for clean in _changing(merchant, batch, known):
+            _update(merchant, known[clean["key"]][1], clean)
 
 
 def _create(merchant: Merchant, batch: list[dict]) -> None:
@@ -152,6 +154,27 @@ def _expiry(clean: dict, timezone: str):
     """A lot expires at the end of its last day in the merchant's timezone."""
     day = clean["expires_at"]
     return local_midnight(day + timedelta(days=1), timezone) if day else None
+
+
+def _changing(merchant: Merchant, batch: list[dict], known: dict) -> list[dict]:
+    """The rows seen before that would change something (a re-import usually has none)."""
+    ids = [known[c["key"]][1] for c in batch]
+    members_now = {row.id: row for row in db.session.execute(select(
+        Member.id, Member.tier_code, Member.growth_value).where(Member.id.in_(ids)))}
+    credited = set(db.session.scalars(select(LedgerEntry.idempotency_key).where(
+        LedgerEntry.merchant_id == merchant.id,
+        LedgerEntry.idempotency_key.in_([f"import:{c['key']}" for c in batch]))))
+    rules = merchant.rules["tiers"]
+    return [c for c, member_id in zip(batch, ids, strict=True)
+            if (c["balance"] and f"import:{c['key']}" not in credited)
+            or c["growth_value"] > members_now[member_id].growth_value
+            or (c["tier"] and _rank(c["tier"], rules)
+                > _rank(members_now[member_id].tier_code, rules))]
+
+
+def _rank(code: str, rules: list[dict]) -> int:
+    ordered = sorted(rules, key=lambda tier: tier["threshold"])
+    return next((i for i, tier in enumerate(ordered) if tier["code"] == code), -1)
 
 
 def _update(merchant: Merchant, member_id: int, clean: dict) -> None:

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import exists, extract, func, select
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.clock import now
@@ -119,7 +120,8 @@ def listing(merchant_id: int) -> dict:
 def members(merchant_id: int, segment_id: int):
     """A select of the segment's members (for cursor pages and the CSV export)."""
     segment = get(merchant_id, segment_id)
-    return select(Member).where(Member.id.in_(member_ids(merchant_id, segment.filter)))
+    return (select(Member).where(Member.id.in_(member_ids(merchant_id, segment.filter)))
+            .options(selectinload(Member.account)))
 
 
 def check_targetable(merchant_id: int, segment_id: int | None) -> None:
