@@ -6,11 +6,21 @@ from core.extensions import db
 from loyalty.models import Member
 
 
+class Shop(dict):
+    """shop["merchant"], and shop[role]: that role's staff, logged in on first use."""
+
+    def __init__(self, api):
+        super().__init__(merchant=api.merchant())
+        self.api = api
+
+    def __missing__(self, role):
+        self[role] = self.api.staff(self["merchant"], role)
+        return self[role]
+
+
 @pytest.fixture
 def shop(api):
-    merchant = api.merchant()
-    return {"merchant": merchant, "owner": api.staff(merchant, "owner"),
-            "manager": api.staff(merchant, "manager"), "clerk": api.staff(merchant, "clerk")}
+    return Shop(api)
 
 
 def set_member(app, member_id: int, **fields) -> None:
