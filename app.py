@@ -24,6 +24,8 @@ from core.inputs import check_request_size, refuse_unstorable_ids
 from core.observability import configure_logging, register_request_hooks
 from core.pages import bp as pages_bp
 from core.platform_views import bp as platform_bp
+from crm import cli as crm_cli
+from crm.views import blp as admin_crm_blp
 from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
 from engagement.views import blp as engagement_blp
@@ -113,12 +115,13 @@ def register_blueprints(app: Flask) -> None:
                       engagement_blp, admin_engagement_blp, mall_blp, me_mall_blp,
                       admin_mall_blp, me_till_blp, pos_till_blp, admin_till_blp,
                       games_blp, admin_games_blp, pos_wallet_blp, me_wallet_blp,
-                      admin_wallet_blp, pos_care_blp, me_care_blp, admin_care_blp):
+                      admin_wallet_blp, pos_care_blp, me_care_blp, admin_care_blp,
+                      admin_crm_blp):
         api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
                     *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS,
-                    *games_cli.COMMANDS, *care_cli.COMMANDS):
+                    *games_cli.COMMANDS, *care_cli.COMMANDS, *crm_cli.COMMANDS):
         app.cli.add_command(command)

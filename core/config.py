@@ -38,6 +38,8 @@ def from_environment(env=None) -> dict:
         "PAYMENT_PROVIDER": env.get("PAYMENT_PROVIDER", "sandbox"),
         # key of the keyed hashes of pay codes and walk-in phones (default: JWT_SECRET_KEY)
         "HASH_KEY": env.get("HASH_KEY"),
+        # Webhooks may target loopback/private addresses only when this is true (dev, tests).
+        "WEBHOOK_ALLOW_PRIVATE": env.get("WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
         # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to believe; 0 =
         # none (a client could forge them and escape the per-IP rate limits).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

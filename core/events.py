@@ -11,6 +11,11 @@ _handlers: dict[str, list[Callable]] = defaultdict(list)
 
 FIRST_PURCHASE = "member.first_qualifying_purchase"
 FIRST_MALL_ORDER = "member.first_paid_mall_order"
+# Facts webhooks announce (crm.webhooks subscribes); published with one line at each source.
+POINTS_CHANGED = "points.changed"
+ORDER_PAID = "order.paid"
+TIER_CHANGED = "tier.changed"
+MEMBER_JOINED = "member.joined"
 
 
 def subscribe(event: str, handler: Callable) -> None:

@@ -27,7 +27,8 @@ def multiplier_for(merchant: Merchant, member: Member, at: datetime,
     birthday = member.birthday
     if birthday and local_date(at, merchant.timezone).month == birthday.month:
         candidates.append(tier["birthday_multiplier"])
-    candidates += campaigns.active_multipliers(merchant.id, at, member.tier_code, category)
+    candidates += campaigns.active_multipliers(merchant.id, at, member.tier_code, category,
+                                               member.id)
     return pure.best_multiplier(*candidates)
 
 
@@ -80,6 +81,8 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
         order.entry_id, order.balance_after = entry.id, entry.balance_after
     else:
         order.balance_after = ledger.balance(merchant.id, buyer.id)
+    events.publish(events.ORDER_PAID, member=buyer, order_no=order_no, amount_fen=amount_fen,
+                   source="pos")
     if first and amount_fen > 0:
         events.publish(events.FIRST_PURCHASE, member=buyer, source=f"pos:{order_no}")
         order.balance_after = ledger.balance(merchant.id, buyer.id)  # with a referral reward

@@ -19,8 +19,9 @@ A path that rewards two members (referrals) takes each member's locks in this or
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
+from core import events
 from core.clock import add_months, now
 from core.errors import InsufficientPoints
 from core.extensions import db
@@ -66,13 +67,14 @@ def post(*, merchant_id: int, member_id: int, amount: int, type: str, reason: st
          ref: Ref | None = None, operator_id: int | None = None, note: str | None = None,
          idempotency_key: str | None = None, restore: LedgerEntry | None = None,
          prefer_lot_id: int | None = None, on_shortfall: str = "raise",
-         reverses_id: int | None = None) -> LedgerEntry:
+         reverses_id: int | None = None, expires_at: datetime | None = None) -> LedgerEntry:
     """Post one entry and move lots to match; a repeated idempotency key changes nothing.
 
     Credits open a new lot, or with `restore` give back exactly the live lots that entry
     took. Debits consume lots first-to-expire (`prefer_lot_id` first). When lots run out,
     `on_shortfall` decides: "raise" InsufficientPoints, "debt" takes what is there and
     records the rest as debt that later credits repay first, "forgive" takes what is there.
+    `expires_at` sets a credit's lot expiry (a migrated balance keeps its original one).
     """
     account = lock_account(merchant_id, member_id)
     if idempotency_key and (existing := find_by_key(merchant_id, idempotency_key)):
@@ -82,7 +84,7 @@ def post(*, merchant_id: int, member_id: int, amount: int, type: str, reason: st
     if restore is not None:
         return _give_back(account, restore, fields)
     if amount > 0:
-        return _credit(account, amount, fields)
+        return _credit(account, amount, fields, expires_at)
     return _debit(account, -amount, fields, prefer_lot_id=prefer_lot_id, on_shortfall=on_shortfall)
 
 
@@ -103,15 +105,17 @@ def _append(account: PointsAccount, amount: int, fields: dict) -> LedgerEntry:
                         balance_after=account.balance, created_at=now(), **fields)
     db.session.add(entry)
     db.session.flush()
+    events.publish(events.POINTS_CHANGED, entry=entry)
     return entry
 
 
-def _credit(account: PointsAccount, amount: int, fields: dict) -> LedgerEntry:
+def _credit(account: PointsAccount, amount: int, fields: dict,
+            expires_at: datetime | None = None) -> LedgerEntry:
     entry = _append(account, amount, fields)
     moment = entry.created_at
     db.session.add(Lot(merchant_id=account.merchant_id, account_id=account.id,
                        entry_id=entry.id, amount=amount, remaining=amount, earned_at=moment,
-                       expires_at=_expiry(account.merchant_id, moment)))
+                       expires_at=expires_at or _expiry(account.merchant_id, moment)))
     db.session.flush()
     if account.debt:
         _repay_debt(account, entry)
@@ -223,3 +227,31 @@ def give_back_part(*, merchant_id: int, member_id: int, original: LedgerEntry, s
         db.session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount=-part))
     db.session.flush()
     return entry
+def open_balances(merchant_id: int, openings: list[dict]) -> int:
+    """Bulk path for imports: one `adjust`/`migration` credit and lot per new, empty account.
+
+    Each opening is {account_id, member_id, amount, expires_at, idempotency_key}; the accounts
+    must have been created in this transaction (balance 0, no entries, no debt), so
+    balance_after = amount and the invariants of `post` hold without locking row by row.
+    """
+    openings = [o for o in openings if o["amount"] > 0]
+    moment = now()
+    for start in range(0, len(openings), 1000):
+        _open_batch(merchant_id, openings[start:start + 1000], moment)
+    return len(openings)
+
+
+def _open_batch(merchant_id: int, batch: list[dict], moment: datetime) -> None:
+    entry_ids = db.session.scalars(insert(LedgerEntry).returning(
+        LedgerEntry.id, sort_by_parameter_order=True), [
+        {"merchant_id": merchant_id, "account_id": o["account_id"], "member_id": o["member_id"],
+         "type": "adjust", "reason_code": "migration", "amount": o["amount"],
+         "balance_after": o["amount"], "ref_type": "import", "ref_id": o["idempotency_key"][:64],
+         "idempotency_key": o["idempotency_key"], "created_at": moment} for o in batch]).all()
+    db.session.execute(insert(Lot), [
+        {"merchant_id": merchant_id, "account_id": o["account_id"], "entry_id": entry_id,
+         "amount": o["amount"], "remaining": o["amount"], "earned_at": moment,
+         "expires_at": o["expires_at"]} for o, entry_id in zip(batch, entry_ids, strict=True)])
+    db.session.execute(update(PointsAccount), [
+        {"id": o["account_id"], "balance": o["amount"], "lifetime_earned": o["amount"]}
+        for o in batch])

@@ -4,6 +4,7 @@ from sqids import Sqids
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from core import events
 from core.errors import MemberFrozen, NotFound
 from core.extensions import db
 from core.models import Merchant
@@ -48,6 +49,7 @@ def _register(merchant, openid, unionid, referral_code) -> Member:
     member.card_no = CARD_CODES.encode([member.id])
     db.session.add(PointsAccount(merchant_id=merchant.id, member_id=member.id))
     db.session.flush()
+    events.publish(events.MEMBER_JOINED, member=member)
     bonus = merchant.rules["signup_bonus"]
     if bonus:
         ledger.post(merchant_id=merchant.id, member_id=member.id, amount=bonus, type="earn",

@@ -185,6 +185,7 @@ class Campaign(db.Model):
     categories: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    segment_id: Mapped[int | None] = mapped_column(BigInteger)  # crm segment; None = everyone
 
 
 class Adjustment(db.Model):

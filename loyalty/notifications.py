@@ -18,6 +18,9 @@ from loyalty.models import Member, OutboxMessage, Subscription
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30
 NO_SUBSCRIPTION = 43101
+# Other packages deliver their own kinds: kind → fn(message) -> (status, error), status one
+# of "sent", "skipped", "failed" or "retry" (retried here with the same backoff).
+DELIVERERS: dict = {}
 
 
 def grant(member: Member, template_id: str) -> Subscription:
@@ -60,6 +63,9 @@ def _deliver(message_id: int) -> str:
 
 
 def _attempt(message: OutboxMessage) -> str:
+    if message.kind in DELIVERERS:
+        status, error = DELIVERERS[message.kind](message)
+        return _retry(message, error) if status == "retry" else _finish(message, status, error)
     member = db.session.get(Member, message.member_id)
     template = message.payload["template_id"]
     subscription = db.session.execute(select(Subscription).where(

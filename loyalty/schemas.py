@@ -172,6 +172,8 @@ class CampaignSchema(ma.Schema):
                            load_default=list, validate=validate.Length(max=10))
     categories = ma.fields.List(ma.fields.String(validate=validate.Length(1, 64)),
                                 load_default=list, validate=validate.Length(max=50))
+    segment_id = ma.fields.Integer(load_default=None, allow_none=True,
+                                   validate=validate.Range(1, 2**53))
     status = ma.fields.String(dump_only=True)
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import events
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
@@ -33,6 +34,7 @@ def add_growth(member: Member, amount: int, source: str) -> None:
     tiers = db.session.get(Merchant, member.merchant_id).rules["tiers"]
     reached = pure.tier_for(growth, tiers)
     if _rank(reached["code"], tiers) > _rank(code, tiers):
+        events.publish(events.TIER_CHANGED, member=member, after=reached["code"])
         member.tier_code = reached["code"]
 
 
@@ -67,6 +69,7 @@ def evaluate(merchant: Merchant) -> dict:
             member.growth_value = int(recent.get(member.id, 0))
         code = pure.tier_for(member.growth_value, tiers)["code"]
         if code != member.tier_code:
+            events.publish(events.TIER_CHANGED, member=member, after=code)
             member.tier_code, changed = code, changed + 1
     db.session.commit()
     return {"merchant_id": merchant.id, "changed": changed}

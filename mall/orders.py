@@ -138,6 +138,8 @@ def _paid(order: Order, merchant: Merchant) -> None:
             Order.member_id == order.member_id, Order.paid_at.is_not(None)).limit(1)
         ).first() is None
     order.advance("pay")
+    events.publish(events.ORDER_PAID, member=db.session.get(Member, order.member_id),
+                   order_no=order.order_no, amount_fen=order.cash_fen, source="mall")
     if order.item.type in VOUCHER_TYPES:
         vouchers.issue(order, merchant.rules["mall"]["voucher_valid_days"])
     packages.issue_for_order(order)

@@ -51,6 +51,10 @@ def world(api, client):
     ids["redemption_no"] = victim_redemption(api, client, b)
     ids.update(care_victims(api, client, b, b_owner))
     ids.update(games_victim_objects(client, headers))
+    ids["segment_id"] = client.post("/api/v1/admin/segments", headers=headers,
+                                    json={"name": "B", "filter": {}}).json["id"]
+    ids["webhook_id"] = client.post("/api/v1/admin/webhooks", headers=headers, json={
+        "url": "https://93.184.215.14/hook", "events": ["order.paid"]}).json["id"]
     tokens = {role: api.staff(a, role) for role in ROLES}
     return {"a": a, "b": b, "b_member": b_member, "ids": ids, "tokens": tokens,
             "a_member": api.member(a), "b_owner": b_owner}

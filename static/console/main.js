@@ -19,6 +19,9 @@ import * as vouchers from "./pages/vouchers.js";
 import * as wallet from "./pages/wallet.js";
 import * as followups from "./pages/followups.js";
 import * as packages from "./pages/packages.js";
+import * as segments from "./pages/segments.js";
+import * as imports from "./pages/imports.js";
+import * as webhooks from "./pages/webhooks.js";
 import STRINGS from "./strings.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -40,6 +43,9 @@ const PAGES = [
   { path: "wallet", module: wallet, roles: [...MANAGERS, "clerk"] },
   { path: "lotteries", module: lotteries, roles: MANAGERS },
   { path: "contests", module: contests, roles: MANAGERS },
+  { path: "segments", module: segments, roles: MANAGERS },
+  { path: "imports", module: imports, roles: ["owner"] },
+  { path: "webhooks", module: webhooks, roles: ["owner"] },
 ];
 
 register(STRINGS);

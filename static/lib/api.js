@@ -54,10 +54,13 @@ export class Api {
   put(path, body) { return this.request("PUT", path, { body }); }
   patch(path, body) { return this.request("PATCH", path, { body }); }
   del(path) { return this.request("DELETE", path); }
-  /** POST one file as multipart field `file` (picture uploads). */
-  upload(path, file) {
-    const body = new FormData();
-    body.append("file", file);
+  /** POST a file (as multipart field `file`) or a whole FormData; the browser sets the boundary. */
+  upload(path, fileOrForm) {
+    let body = fileOrForm;
+    if (!(body instanceof FormData)) {
+      body = new FormData();
+      body.append("file", fileOrForm);
+    }
     return this.request("POST", path, { body });
   }
 
@@ -75,7 +78,8 @@ export class Api {
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
 
-  async request(method, path, { body, auth = true, token, idempotent = false, as = "json" } = {}) {
+  async request(method, path, { body, auth = true, token, idempotent = false,
+                                as = "json" } = {}) {
     const headers = { Accept: as === "json" ? "application/json" : "*/*" };
     const form = body instanceof FormData;  // multipart: the browser sets the boundary
     if (body !== undefined && !form) headers["Content-Type"] = "application/json";

@@ -78,6 +78,8 @@ export default {
   "term.spend_fen": ["消费金额", "Amount spent"],
   "term.points_earned": ["获得积分", "Points earned"],
 
+  "error.PAYLOAD_TOO_LARGE": ["文件太大（上限 20 MB）", "The file is too large (20 MB at most)"],
+  "term.disabled": ["已停用（多次失败）", "Disabled (repeated failures)"],
   "error.VALIDATION_ERROR": ["请检查标红的字段", "Please check the marked fields"],
   "error.UNAUTHORIZED": ["请重新登录", "Please log in again"],
   "error.FORBIDDEN": ["无权执行此操作", "You may not do this"],

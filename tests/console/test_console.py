@@ -42,7 +42,8 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
     assert menu(page) == ["dashboard", "vouchers", "packages", "members", "followups",
                           "adjustments", "items", "orders", "rules", "campaigns", "audit",
-                          "counter", "wallet"]
+                          "counter", "wallet", "lotteries", "contests", "segments", "imports",
+                          "webhooks"]
     screenshot(page, "console-dashboard")
 
     with page.expect_download() as download:

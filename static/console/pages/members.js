@@ -7,6 +7,7 @@ import {
 } from "/static/lib/ui.js";
 import { loadNames, memberLabel, staffName, tierName } from "/static/lib/words.js";
 import { advisorForm } from "./advisor.js";
+import { card as tagsCard } from "./member_tags.js";
 import { details as orderDetails } from "./orders.js";
 
 const MANAGERS = ["owner", "manager"];
@@ -71,7 +72,7 @@ async function detail(view, { api, staff, reload }, id) {
     toast(t(done?.status === "pending_approval" ? "ledger.reverse_pending" : "ledger.reversed"));
     reload();
   });
-  view.append(h("h1", {}, `${t("nav.members")} · ${memberLabel(member)}`), facts,
+  view.append(h("h1", {}, `${t("nav.members")} · ${memberLabel(member)}`), facts, tagsCard(api, id),
     ADJUSTERS.includes(staff.role) ? adjustForm(api, id, reload) : "",
     activityForm(api, id, reload),
     MANAGERS.includes(staff.role) ? ordersOf(api, id) : "",

@@ -1,0 +1,1 @@
+"""Knowing members: tags, RFM, segments, messages, import, webhooks."""

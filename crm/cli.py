@@ -1,0 +1,17 @@
+"""`flask members score`: nightly RFM scores and segments."""
+
+from core.cli import emit
+from flask.cli import AppGroup
+
+from crm import rfm
+
+members_cli = AppGroup("members", help="Member scoring.")
+
+
+@members_cli.command("score")
+def members_score():
+    """Recompute RFM scores and named segments for every merchant (set-based)."""
+    emit(rfm.score_all())
+
+
+COMMANDS = (members_cli,)
