@@ -59,6 +59,7 @@ AlreadyCheckedIn = _error(409, "ALREADY_CHECKED_IN", "Already checked in today."
 NotOnSale = _error(409, "NOT_ON_SALE", "This item is not on sale now.")
 InsufficientFunds = _error(409, "INSUFFICIENT_FUNDS", "Not enough stored value.")
 MemberFrozen = _error(403, "MEMBER_FROZEN", "This member account is frozen.")
+PayloadTooLarge = _error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 PayCodeInvalid = _error(401, "PAY_CODE_INVALID",
                         "This pay code is used, expired, voided or unknown.")
 ServiceUnavailable = _error(503, "SERVICE_UNAVAILABLE",
