@@ -96,16 +96,6 @@ class AdvisorInSchema(ma.Schema):
                                  validate=validate.Range(1, 2**53))
 
 
-class StaffNameSchema(ma.Schema):
-    id = ma.fields.Integer()
-    username = ma.fields.String()
-    role = ma.fields.String()
-
-
-class StaffListSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(StaffNameSchema))
-
-
 class AdvisorSchema(ma.Schema):
     member_id = ma.fields.Integer()
     staff_id = ma.fields.Integer(allow_none=True)

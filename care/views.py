@@ -22,7 +22,6 @@ from care.schemas import (
     PackageSchema,
     PackageUseInSchema,
     PackageUseOutSchema,
-    StaffListSchema,
     StaffPackageSchema,
 )
 from core.api import Blueprint
@@ -30,7 +29,7 @@ from core.extensions import db
 from core.idempotency import idempotent
 from core.pagination import page_schema, paginate
 from loyalty.pos import pos_signed
-from loyalty.schemas import MemberStaffSchema
+from loyalty.schemas import MemberStaffSchema, StaffListSchema
 
 pos_blp = Blueprint("pos_care", __name__, url_prefix="/api/v1/pos",
                     description="Store systems sell treatment packages (HMAC-signed).")
