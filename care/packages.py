@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import Staff
-from care import followups, paycodes
+from care import followups
 from care import rules as pure
 from care.models import Package, PackageUse
 from core import audit, merchants
@@ -23,6 +23,7 @@ from loyalty import earning, ledger, members
 from loyalty.statements import qr_png
 from mall import items
 from mall.vouchers import new_code
+from till import paycodes
 
 QR_PREFIX = "jifen://package/"
 
@@ -63,7 +64,7 @@ def sell(merchant: Merchant, *, sale_no: str, package_code: str, amount_fen: int
     if existing is not None:
         return answer(existing)
     if pay_code is not None:
-        buyer = members.get(merchant.id, paycodes.member_id_for(merchant.id, pay_code))
+        buyer = members.get(merchant.id, paycodes.peek(merchant_id=merchant.id, code=pay_code))
     else:
         buyer = members.find(merchant.id, **member)
     members.ensure_active(buyer)

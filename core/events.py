@@ -16,6 +16,9 @@ POINTS_CHANGED = "points.changed"
 ORDER_PAID = "order.paid"
 TIER_CHANGED = "tier.changed"
 MEMBER_JOINED = "member.joined"
+WALLET_CHANGED = "wallet.changed"
+# A member verified a phone through WeChat (till): an imported member on it is joined (crm).
+PHONE_VERIFIED = "member.phone_verified"
 
 
 def subscribe(event: str, handler: Callable) -> None:

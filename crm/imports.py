@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, events
 from core.clock import local_date, local_midnight, now
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
@@ -236,3 +236,6 @@ def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> None:
         target.tier_code = source.tier_code
     target.nickname = target.nickname or source.nickname
     source.status, source.growth_value, source.phone = "merged", 0, None
+
+
+events.subscribe(events.PHONE_VERIFIED, join_verified_phone)

@@ -28,8 +28,8 @@ from crm.models import Webhook, WebhookDelivery
 from loyalty import notifications
 from loyalty.models import OutboxMessage
 
-# Extensible: another package adds its event name here (wallet.changed) and publishes it.
-EVENTS = ["points.changed", "order.paid", "tier.changed", "member.joined"]
+# The events core.events announces; each has a handler below.
+EVENTS = ["points.changed", "order.paid", "tier.changed", "member.joined", "wallet.changed"]
 KIND = "webhook"
 DISABLE_AFTER = 10
 TIMEOUT = (3.0, 10.0)
@@ -195,8 +195,18 @@ def _on_joined(member, **_):
                                                "card_no": member.card_no})
 
 
+
+def _on_wallet(entry, **_):
+    emit(entry.merchant_id, "wallet.changed", {
+        "member_id": entry.member_id, "entry_id": entry.id, "type": entry.type,
+        "reason_code": entry.reason_code, "principal_fen": entry.principal_fen,
+        "gift_fen": entry.gift_fen, "principal_after_fen": entry.principal_after,
+        "gift_after_fen": entry.gift_after})
+
+
 events.subscribe(events.POINTS_CHANGED, _on_points)
 events.subscribe(events.ORDER_PAID, _on_order)
 events.subscribe(events.TIER_CHANGED, _on_tier)
 events.subscribe(events.MEMBER_JOINED, _on_joined)
+events.subscribe(events.WALLET_CHANGED, _on_wallet)
 notifications.DELIVERERS[KIND] = deliver

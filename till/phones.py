@@ -5,7 +5,7 @@ A phone typed into the profile (PATCH /me) is never verified and claims nothing.
 
 from sqlalchemy import select
 
-from core import wechat
+from core import events, wechat
 from core.clock import now
 from core.errors import ServiceUnavailable, ValidationFailed
 from core.extensions import db
@@ -13,10 +13,6 @@ from core.models import Merchant
 from loyalty import ledger, members
 from till import walkin
 from till.models import VerifiedPhone
-
-# Called as hook(merchant_id, member_id, phone) inside the verifying transaction, after the
-# walk-in claim (e.g. joining a member imported from a legacy system on the same phone).
-ON_PHONE_VERIFIED: list = []
 
 
 def verify(member, code: str) -> dict:
@@ -30,8 +26,9 @@ def verify(member, code: str) -> dict:
     ledger.lock_account(member.merchant_id, member.id)
     _remember(member, phone)
     claimed = walkin.claim(member, phone)
-    for hook in ON_PHONE_VERIFIED:  # HOOK: other packages learn "member X verified phone P"
-        hook(member.merchant_id, member.id, phone)
+    # After the walk-in claim, in this transaction: crm joins a member imported on this phone.
+    events.publish(events.PHONE_VERIFIED, merchant_id=member.merchant_id, member_id=member.id,
+                   phone=phone)
     db.session.commit()
     return {"phone_masked": members.mask_phone(phone), "verified": True,
             "claimed_points": claimed}

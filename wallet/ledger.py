@@ -16,7 +16,7 @@ from core.extensions import db
 from wallet.models import WalletAccount, WalletEntry
 from wallet.split import Parts
 
-CHANGED = "wallet.changed"  # published with the entry, in the caller's transaction (webhooks)
+CHANGED = events.WALLET_CHANGED  # published with the entry, in the caller's transaction
 TYPES = ("topup", "payment", "payment_refund", "topup_refund", "gift_forfeit", "correction")
 
 

@@ -9,6 +9,7 @@ from loyalty import expiry, notifications
 from tests.care.shop import PACKAGE, package_item, sell, use
 from tests.helpers import assert_error, balance, pos_post, run_concurrently
 from tests.mall.shop import placed
+from tests.till.counter import pay_code
 
 
 def _mine(client, member):
@@ -207,3 +208,14 @@ def test_a_package_expiring_within_30_days_is_noticed_once_through_the_outbox(
     sent = requests.get(f"{wechat_server}/_fake/messages", timeout=5).json()["messages"]
     assert sent[0]["data"]["thing1"]["value"] == "疗程卡即将到期"
     assert sent[0]["data"]["number2"]["value"] == "3"
+
+
+def test_a_counter_sale_names_its_buyer_by_the_members_pay_code(api, client):
+    merchant = api.merchant()
+    member = api.member(merchant)
+    item = package_item(client, api.staff(merchant))
+    response = pos_post(client, merchant, "/api/v1/pos/packages", {
+        "sale_no": "S3", "package_code": str(item["id"]), "amount_fen": 30_000,
+        "pay_code": pay_code(client, member)})
+    assert response.status_code == 201, response.json
+    assert len(_mine(client, member)) == 1
