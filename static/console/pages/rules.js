@@ -15,6 +15,7 @@ const ORDER = ["earning", "points_per_yuan", "signup_bonus", "checkin", "share",
   "referrer_points", "referee_points", "activities", "expiry", "tiers", "code", "name",
   "threshold", "multiplier", "tier_downgrade", "approval_threshold", "point_value_fen",
   "refund_shortfall", "mall", "notifications"];
+const LISTS = { categories: "list" };  // lists of words, not numbers
 const NEW_ROWS = {
   tiers: { code: "", name: "", threshold: 0, multiplier: "1.00", birthday_multiplier: "1.00" },
   activities: { code: "", name: "", points: 10, limit: 1, period: "month" },
@@ -87,7 +88,7 @@ function editor(path, value, options) {
   const label = /^\d+$/.test(key) ? `#${Number(key) + 1}` : t(`rules.${key}`, {}, key);
   if (Array.isArray(value) && NEW_ROWS[key]) return rows(path, key, label, value, options);
   const { readonly } = options;
-  if (Array.isArray(value)) return field(path, label, { kind: "ints", value, readonly });
+  if (Array.isArray(value)) return field(path, label, { kind: LISTS[key] || "ints", value, readonly });
   if (value && typeof value === "object") {
     return h("fieldset", { dataset: { path } }, h("legend", {}, label),
       ordered(value).map(([child, v]) => editor(`${path}.${child}`, v, options)),
