@@ -18,7 +18,7 @@ const ORDER = ["earning", "points_per_yuan", "signup_bonus", "checkin", "share",
   "threshold", "multiplier", "tier_downgrade", "approval_threshold", "point_value_fen",
   "refund_shortfall", "mall", "notifications"];
 // Lists of words, not of numbers.
-const WORD_LISTS = ["excluded_categories"];
+const WORD_LISTS = ["excluded_categories", "categories"];
 const NEW_ROWS = {
   tiers: { code: "", name: "", threshold: 0, multiplier: "1.00", birthday_multiplier: "1.00" },
   activities: { code: "", name: "", points: 10, limit: 1, period: "month" },
