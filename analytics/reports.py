@@ -23,7 +23,10 @@ HEADERS = {
     "repeat_buyers": "复购人数", "repurchase_rate": "复购率", "item_id": "商品编号",
     "title": "商品", "type": "类型", "units": "件数", "cash_fen": "现金（分）", "orders": "订单数",
     "rank": "排名", "invited": "邀请人数", "qualified": "推荐成功", "points_earned": "获得积分",
-    "conversion_rate": "转化率",
+    "conversion_rate": "转化率", "staff_id": "员工编号", "name": "姓名", "members": "会员数",
+    "pos_sales_fen": "门店消费（分）", "packages_sold": "售出疗程卡", "sessions_used": "已核销次数",
+    "follow_ups_due": "待回访", "follow_ups_done_on_time": "按时回访",
+    "follow_ups_done_late": "逾期完成回访", "follow_ups_overdue": "已逾期回访",
 }
 VALUES = {"type": {"goods": "实物", "service": "服务", "coupon": "优惠券"}}
 
@@ -49,8 +52,11 @@ def columns_of(schema) -> list[str]:
     return [field.data_key or name for name, field in schema().fields.items()]
 
 
-def to_csv(rows: list[dict], filename: str, columns: list[str]) -> Response:
-    """A CSV download of flat rows: Chinese headers, a yuan column after each fen column."""
+def to_csv(rows: list[dict], filename: str, columns: list[str] | None = None) -> Response:
+    """A CSV download of flat rows: Chinese headers, a yuan column after each fen column.
+
+    Without `columns` the first row's keys are the columns (rows already in words)."""
+    columns = columns if columns is not None else list(rows[0]) if rows else []
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)

@@ -3,11 +3,12 @@ advisors and follow-ups."""
 
 from flask import Response, g
 
-from analytics.reports import to_csv
+from analytics.reports import columns_of, to_csv
 from auth.tokens import member_required, staff_required
 from care import advisors, analytics, followups, packages
 from care.models import FollowUp
 from care.schemas import (
+    AdvisorFiguresSchema,
     AdvisorInSchema,
     AdvisorMembersArgs,
     AdvisorReportSchema,
@@ -209,4 +210,5 @@ def get_advisor_report():
 @admin_blp.response(200, content_type="text/csv")
 def get_advisor_report_csv():
     """The per-advisor figures as CSV."""
-    return to_csv(analytics.advisors(g.merchant_id), "advisors.csv")
+    return to_csv(analytics.advisors(g.merchant_id), "advisors.csv",
+                  columns_of(AdvisorFiguresSchema))

@@ -132,6 +132,7 @@ def test_owners_see_figures_per_advisor_as_json_and_csv(api, client):
         "follow_ups_done_on_time": 1, "follow_ups_done_late": 0, "follow_ups_overdue": 0}]
     csv = client.get("/api/v1/admin/analytics/advisors.csv", headers=owner["headers"])
     assert csv.mimetype == "text/csv" and "顾问A" in csv.get_data(True)
+    assert "门店消费（元）" in csv.get_data(True).splitlines()[0]
     assert_error(client.get("/api/v1/admin/analytics/advisors", headers=advisor["headers"]),
                  403, "FORBIDDEN")
 
