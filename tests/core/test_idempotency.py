@@ -19,7 +19,8 @@ def _orders(app) -> int:
 
 
 def _post(client, member, item, key, quantity=1):
-    return client.post("/api/v1/mall/orders", json={"item_id": item["id"], "quantity": quantity},
+    return client.post("/api/v1/mall/orders", json={"item_id": item["id"], "quantity": quantity,
+                                                         "address": "上海市静安区南京西路 1 号"},
                        headers={**member["headers"], "Idempotency-Key": key})
 
 

@@ -64,7 +64,7 @@ def test_members_see_why_an_item_cannot_be_redeemed(api, client, clock):
     kinds = {
         "tier": {"min_tier": "diamond"},
         "sold_out": {"stock": 0},
-        "not_started": {"sale_starts_at": "2999-01-01T00:00:00Z"},
+        "not_started": {"sale_starts_at": "2990-01-01T00:00:00Z"},
         "limit": {"limit_per_member_total": 1},
         None: {},
     }
