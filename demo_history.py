@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+import demo
 from analytics import rollup
-from core import demo, merchants
+from core import merchants
 from core.clock import local_date, now
 from core.extensions import db
 from engagement.models import CheckIn, ReferralReward

@@ -1,9 +1,9 @@
 """Care jobs: `flask care schedule`."""
 
-from core.cli import emit
 from flask.cli import AppGroup
 
 from care import followups
+from core.output import emit
 
 care_cli = AppGroup("care", help="Clinic care jobs.")
 

@@ -1,8 +1,8 @@
 """`flask members score`: nightly RFM scores and segments."""
 
-from core.cli import emit
 from flask.cli import AppGroup
 
+from core.output import emit
 from crm import rfm
 
 members_cli = AppGroup("members", help="Member scoring.")

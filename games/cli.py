@@ -1,8 +1,8 @@
 """`flask contests settle` (awards, exactly once) and `flask lotteries reconcile`."""
 
-from core.cli import emit
 from flask.cli import AppGroup
 
+from core.output import emit
 from games import contests, prize_stock
 
 contests_cli = AppGroup("contests", help="Points contests.")

@@ -1,8 +1,8 @@
 """`flask wallet verify` and `flask wallet expire-topups`."""
 
-from core.cli import emit
 from flask.cli import AppGroup
 
+from core.output import emit
 from wallet import topups, verify
 
 wallet_cli = AppGroup("wallet", help="Stored value: checks and scheduled jobs.")
