@@ -12,6 +12,7 @@ from analytics.views import blp as analytics_blp
 from auth.members import EXTENSION as AUTH_MEMBERS
 from auth.tokens import register_jwt_callbacks
 from auth.views import blp as auth_blp
+from care import advisors, notices
 from care import cli as care_cli
 from care.views import admin_blp as admin_care_blp
 from care.views import me_blp as me_care_blp
@@ -25,6 +26,7 @@ from core.observability import configure_logging, register_request_hooks
 from core.pages import bp as pages_bp
 from core.platform_views import bp as platform_bp
 from crm import cli as crm_cli
+from crm import segments
 from crm.views import blp as admin_crm_blp
 from engagement import cli as engagement_cli
 from engagement.views import admin_blp as admin_engagement_blp
@@ -33,6 +35,7 @@ from games import cli as games_cli
 from games.views import admin_blp as admin_games_blp
 from games.views import blp as games_blp
 from loyalty import cli as loyalty_cli
+from loyalty import hooks as loyalty_hooks
 from loyalty import members
 from loyalty.admin_views import blp as admin_loyalty_blp
 from loyalty.pos import SCHEMES as POS_SCHEMES
@@ -42,6 +45,8 @@ from mall import cli as mall_cli
 from mall.views import admin_blp as admin_mall_blp
 from mall.views import mall_blp
 from mall.views import me_blp as me_mall_blp
+from till import cli as till_cli
+from till import counter, pending
 from till.views import admin_blp as admin_till_blp
 from till.views import me_blp as me_till_blp
 from till.views import pos_blp as pos_till_blp
@@ -64,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         raise RuntimeError("JWT_SECRET_KEY must be set (or JIFEN_ENV=development).")
     configure_logging()
     register_extensions(app)
+    wire_domains()
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
@@ -89,6 +95,15 @@ def register_extensions(app: Flask) -> None:
                                    "components": {"securitySchemes": SECURITY_SCHEMES}})
     register_jwt_callbacks()
     app.extensions[AUTH_MEMBERS] = members  # auth reaches members only through this face
+
+
+def wire_domains() -> None:
+    """Fill loyalty's extension points: a lower package reaches a higher one only through them."""
+    loyalty_hooks.counter = counter
+    loyalty_hooks.pending = pending
+    loyalty_hooks.advisors = advisors
+    loyalty_hooks.package_notices = notices
+    loyalty_hooks.segments = segments
 
 
 def _serialise_sqlite_writes(engine) -> None:
@@ -123,5 +138,6 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     for command in (*commands.COMMANDS, *loyalty_cli.COMMANDS, *engagement_cli.COMMANDS,
                     *mall_cli.COMMANDS, *analytics_cli.COMMANDS, *wallet_cli.COMMANDS,
-                    *games_cli.COMMANDS, *care_cli.COMMANDS, *crm_cli.COMMANDS):
+                    *games_cli.COMMANDS, *care_cli.COMMANDS, *crm_cli.COMMANDS,
+                    *till_cli.COMMANDS):
         app.cli.add_command(command)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from care import advisors
 from care import rules as pure
 from care.models import FollowUp
-from core import audit
+from core import audit, events
 from core.clock import local_date, now
 from core.errors import Conflict, NotFound
 from core.extensions import db
@@ -110,3 +110,6 @@ def schedule() -> dict:
                 changed[status] += 1
     db.session.commit()
     return changed
+
+
+events.subscribe(events.POS_ORDER_CREDITED, on_pos_order)

@@ -14,7 +14,7 @@ from auth.models import Staff
 from care import followups
 from care import rules as pure
 from care.models import Package, PackageUse
-from core import audit, merchants
+from core import audit, events, merchants
 from core.clock import now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
@@ -263,3 +263,7 @@ def preview(merchant_id: int, code: str) -> dict:
     member = members.get(merchant_id, package.member_id)
     return {**answer(package), "member_nickname": member.nickname,
             "member_card_no": member.card_no}
+
+
+events.subscribe(events.MALL_ORDER_PAID, issue_for_order)
+events.subscribe(events.MALL_ORDER_VOIDED, void_for_order)

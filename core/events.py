@@ -19,6 +19,10 @@ MEMBER_JOINED = "member.joined"
 WALLET_CHANGED = "wallet.changed"
 # A member verified a phone through WeChat (till): an imported member on it is joined (crm).
 PHONE_VERIFIED = "member.phone_verified"
+# Hooks of lower packages into higher ones (payload merchant=, order= / order=).
+POS_ORDER_CREDITED = "pos.order_credited"  # loyalty credited a POS order (care: follow-ups)
+MALL_ORDER_PAID = "mall.order_paid"  # a mall order was paid (care: issue its packages)
+MALL_ORDER_VOIDED = "mall.order_voided"  # cancelled or refunded (care: void them, or refuse)
 
 
 def subscribe(event: str, handler: Callable) -> None:

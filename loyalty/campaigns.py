@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core import audit
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from crm import segments
+from loyalty import hooks
 from loyalty.models import Campaign
 
 FIELDS = ("name", "multiplier", "starts_at", "ends_at", "tiers", "categories", "segment_id")
@@ -37,7 +37,7 @@ def get(merchant_id: int, campaign_id: int) -> Campaign:
 def create(merchant_id: int, data: dict) -> Campaign:
     """A new campaign, audited."""
     _check_window(data["starts_at"], data["ends_at"])
-    segments.check_targetable(merchant_id, data.get("segment_id"))
+    hooks.segments.check_targetable(merchant_id, data.get("segment_id"))
     campaign = Campaign(merchant_id=merchant_id, **data)
     db.session.add(campaign)
     db.session.flush()
@@ -54,7 +54,7 @@ def update(merchant_id: int, campaign_id: int, changes: dict) -> Campaign:
     for field, value in changes.items():
         setattr(campaign, field, value)
     _check_window(campaign.starts_at, campaign.ends_at)
-    segments.check_targetable(merchant_id, campaign.segment_id)
+    hooks.segments.check_targetable(merchant_id, campaign.segment_id)
     audit.record(merchant_id=merchant_id, action="campaign.update", target_type="campaign",
                  target_id=campaign.id, before=before, after=snapshot(campaign))
     db.session.commit()
@@ -79,7 +79,7 @@ def active_multipliers(merchant_id: int, at: datetime, tier: str,
     return [Decimal(c.multiplier) for c in running
             if (not c.tiers or tier in c.tiers)
             and (not c.categories or category in c.categories)
-            and segments.targets(merchant_id, c.segment_id, member_id)]
+            and hooks.segments.targets(merchant_id, c.segment_id, member_id)]
 
 
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:

@@ -8,9 +8,9 @@ from core.extensions import db
 from core.models import Merchant
 from core.output import emit
 from loyalty import expiry, notifications, tiers, verify
-from till import pending
 
 ledger_cli = AppGroup("ledger", help="Check the points ledger.")
+# `points release` joins this group from till/cli.py (the pending points are the till's).
 points_cli = AppGroup("points", help="Scheduled points jobs.")
 outbox_cli = AppGroup("outbox", help="Deliver queued notifications.")
 tiers_cli = AppGroup("tiers", help="Tier maintenance.")
@@ -36,12 +36,6 @@ def points_expire(batch_size):
 def points_notify_expiring():
     """Queue a notice per member for points expiring within the notice window."""
     emit(expiry.queue_notices())
-
-
-@points_cli.command("release")
-def points_release():
-    """Pending points whose window ended become spendable (safe to re-run)."""
-    emit(pending.release_due())
 
 
 @outbox_cli.command("send")

@@ -7,16 +7,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from care import followups
 from core import events, merchants
 from core.clock import local_date
 from core.errors import Conflict
 from core.extensions import db
 from core.models import Merchant
-from loyalty import campaigns, ledger, members, tiers
+from loyalty import campaigns, hooks, ledger, members, tiers
 from loyalty import rules as pure
 from loyalty.models import Member, PosOrder, PosRefund
-from till import counter
 
 
 def multiplier_for(merchant: Merchant, member: Member, at: datetime,
@@ -39,10 +37,10 @@ def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_f
     existing = _order(merchant.id, order_no)
     if existing is not None:
         return _purchase_answer(existing)
-    if (held := counter.walk_in_purchase(merchant, order_no=order_no, member=member,
-                                         amount_fen=amount_fen, paid_at=paid_at,
-                                         store_id=store_id, category=category,
-                                         redemption_no=redemption_no)) is not None:
+    if (held := hooks.counter.walk_in_purchase(merchant, order_no=order_no, member=member,
+                                               amount_fen=amount_fen, paid_at=paid_at,
+                                               store_id=store_id, category=category,
+                                               redemption_no=redemption_no)) is not None:
         return held
     buyer = members.find(merchant.id, **member)
     members.ensure_active(buyer)
@@ -70,11 +68,12 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
                      category=category, points_earned=points, balance_after=0)
     db.session.add(order)
     db.session.flush()  # the unique (merchant, order_no) row is the once-only guarantee
-    counter.on_order(merchant, order, redemption_no=redemption_no)  # before the account lock
-    followups.on_pos_order(merchant, order)
+    # Before the account lock:
+    hooks.counter.on_order(merchant, order, redemption_no=redemption_no)
+    events.publish(events.POS_ORDER_CREDITED, merchant=merchant, order=order)
     tiers.add_growth(buyer, amount_fen // 100, "purchase")
     # Growth locks the account, then the member row: the lock order of loyalty/ledger.py.
-    if points > 0 and not counter.hold_pending(merchant, buyer.id, order_no, points):
+    if points > 0 and not hooks.counter.hold_pending(merchant, buyer.id, order_no, points):
         entry = ledger.post(merchant_id=merchant.id, member_id=buyer.id, amount=points,
                             type="earn", reason="purchase", ref=ledger.Ref("pos_order", order_no),
                             idempotency_key=f"pos:{order_no}")
@@ -100,7 +99,7 @@ def _order(merchant_id: int, order_no: str, *, lock: bool = False) -> PosOrder |
 def _purchase_answer(order: PosOrder) -> dict:
     return {"order_no": order.order_no, "member_id": order.member_id,
             "points_earned": order.points_earned, "balance": order.balance_after,
-            **counter.order_extras(order)}
+            **hooks.counter.order_extras(order)}
 
 
 def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
@@ -108,8 +107,8 @@ def record_refund(merchant: Merchant, *, order_no: str, refund_no: str,
     """Claw back points in proportion to the refunded amount, once per refund_no."""
     order = _order(merchant.id, order_no, lock=True)
     if order is None:
-        return counter.walk_in_refund(merchant, order_no=order_no, refund_no=refund_no,
-                                      amount_fen=amount_fen)
+        return hooks.counter.walk_in_refund(merchant, order_no=order_no, refund_no=refund_no,
+                                            amount_fen=amount_fen)
     existing = _refund(merchant.id, refund_no)
     if existing is not None:
         return _refund_answer(existing, order)
@@ -145,8 +144,8 @@ def _claw_back(merchant, order, refund_no, amount_fen) -> PosRefund:
     db.session.add(refund)
     db.session.flush()
     # The counter's rows (redemption, pending points) lock before the account, as everywhere.
-    refund.points_clawed = counter.on_refund(merchant, order, refund_no=refund_no,
-                                             refunded_fen=refunded, claw=claw)
+    refund.points_clawed = hooks.counter.on_refund(merchant, order, refund_no=refund_no,
+                                                   refunded_fen=refunded, claw=claw)
     account = ledger.lock_account(merchant.id, order.member_id)
     debt_before = account.debt
     if (rest := claw - refund.points_clawed) > 0:
@@ -178,4 +177,5 @@ def _refund_answer(refund: PosRefund, order: PosOrder) -> dict:
     return {"order_no": order.order_no, "refund_no": refund.refund_no,
             "points_clawed": refund.points_clawed, "debt_added": refund.debt_added,
             "flagged": refund.flagged, "balance": refund.balance_after,
-            "points_returned": counter.points_returned(refund.merchant_id, refund.refund_no)}
+            "points_returned": hooks.counter.points_returned(refund.merchant_id,
+                                                             refund.refund_no)}

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, insert, select, update
 
-from care import notices
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
+from loyalty import hooks
 from loyalty.models import LedgerEntry, Lot, LotConsumption, OutboxMessage, PointsAccount
 
 BATCH = 5000
@@ -76,7 +76,7 @@ def queue_notices() -> dict:
     for merchant in db.session.execute(select(Merchant)).scalars():
         horizon = moment + timedelta(days=merchant.rules["expiry"]["notice_days"])
         queued += _queue_for(merchant, moment, horizon)
-        queued += notices.queue_expiring(merchant, moment)  # treatment packages (care)
+        queued += hooks.package_notices.queue_expiring(merchant, moment)  # e.g. care packages
     db.session.commit()
     return {"queued": queued}
 

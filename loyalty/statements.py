@@ -6,14 +6,12 @@ from itertools import groupby
 import segno
 from sqlalchemy import select
 
-from care import advisors
 from core.clock import now
 from core.extensions import db
 from core.models import Merchant
-from loyalty import ledger, members, tiers
+from loyalty import hooks, ledger, members, tiers
 from loyalty import rules as pure
 from loyalty.models import LedgerEntry, Member
-from till import pending
 
 
 def card(member: Member) -> dict:
@@ -26,7 +24,7 @@ def card(member: Member) -> dict:
             "growth_value": member.growth_value,
             "next_tier": pure.next_tier(member.growth_value, rules["tiers"]),
             "qr_payload": qr_payload(member), "qr_image_url": "/api/v1/me/card/qr.png",
-            "advisor_name": advisors.name_of(member.merchant_id, member.id)}
+            "advisor_name": hooks.advisors.name_of(member.merchant_id, member.id)}
 
 
 def qr_payload(member: Member) -> str:
@@ -52,7 +50,7 @@ def points(member: Member) -> dict:
     return {"balance": account.balance, "expiring": expiring,
             "lifetime_earned": account.lifetime_earned,
             "lifetime_redeemed": account.lifetime_redeemed, "debt": account.debt,
-            "pending": pending.of_member(member.id)}
+            "pending": hooks.pending.of_member(member.id)}
 
 
 def transactions(member: Member):

@@ -7,7 +7,7 @@ points, a pending row has no entry, a released one exactly its entry of points â
 from sqlalchemy import text
 
 from core.extensions import db
-from till import pending
+from loyalty import hooks
 
 CHECK = text("""
 WITH entry_sums AS (
@@ -39,4 +39,4 @@ def failures() -> list[dict]:
     rows = db.session.execute(CHECK).all()
     return [{"account_id": r[0], "member_id": r[1], "balance": int(r[2]),
              "entries_sum": int(r[3]), "lots_sum": int(r[4]), "chain_breaks": int(r[5])}
-            for r in rows] + pending.failures()
+            for r in rows] + hooks.pending.failures()

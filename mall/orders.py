@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from auth.models import Staff
-from care import packages
 from core import audit, events, merchants
 from core.clock import local_date, local_midnight, now
 from core.errors import (
@@ -142,7 +141,7 @@ def _paid(order: Order, merchant: Merchant) -> None:
                    order_no=order.order_no, amount_fen=order.cash_fen, source="mall")
     if order.item.type in VOUCHER_TYPES:
         vouchers.issue(order, merchant.rules["mall"]["voucher_valid_days"])
-    packages.issue_for_order(order)
+    events.publish(events.MALL_ORDER_PAID, order=order)
     if first:
         events.publish(events.FIRST_MALL_ORDER, member=db.session.get(Member, order.member_id),
                        source=f"mall:{order.order_no}")
@@ -189,7 +188,7 @@ def _close(order: Order, action: str, staff: Staff | None = None) -> Order:
     if cash_paid:
         order.refund_ref = provider().refund(order)
     vouchers.void_unused(order)
-    packages.void_for_order(order)
+    events.publish(events.MALL_ORDER_VOIDED, order=order)
     db.session.execute(update(Item).where(Item.id == order.item_id)
                        .values(stock=Item.stock + order.quantity))
     if staff is not None:
