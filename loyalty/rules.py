@@ -42,7 +42,7 @@ DEFAULT_RULES = {
     "walk_in": {"claim_days": 90},
     "wallet": {
         "spend_order": "proportional", "refund_approval_fen": 100_000, "cooling_off_days": 7,
-        "pay_timeout_minutes": 15,
+        "pay_timeout_minutes": 15, "earn_on_payment": "principal",
         "plans": [{"code": "t1000", "name": "充 1000 送 100 Top up 1,000", "amount_fen": 100_000,
                    "gift_fen": 10_000, "bonus_points": 500}],
     },
@@ -149,6 +149,9 @@ class WalletRulesSchema(ma.Schema):
                                          validate=validate.Range(7, 365))
     pay_timeout_minutes = ma.fields.Integer(required=True, strict=True,
                                             validate=validate.Range(1, 24 * 60))
+    # Which part of a counter payment earns points like cash; a gift was never paid for.
+    earn_on_payment = ma.fields.String(load_default="principal", validate=validate.OneOf(
+        ["principal", "all", "none"]))
     plans = ma.fields.List(ma.fields.Nested(WalletPlanSchema), required=True,
                            validate=validate.Length(0, 50))
 

@@ -10,7 +10,7 @@ from core import audit, merchants
 from core.errors import ApiError, Conflict, InsufficientFunds, NotFound
 from core.extensions import db
 from core.models import Merchant
-from wallet import ledger, settings, split
+from wallet import earning, ledger, settings, split
 from wallet.models import Payment, PaymentRefund
 
 
@@ -65,6 +65,7 @@ def _take(merchant, member_id, payment_no, amount_fen, order_no, store_id,
                         type="payment", reason="counter_payment", ref=("payment", payment_no),
                         store_id=store_id, operator_id=operator_id)
     payment.principal_after, payment.gift_after = entry.principal_after, entry.gift_after
+    earning.credit(merchant, payment)  # after the wallet lock: then points account, member
     return payment
 
 
@@ -108,6 +109,7 @@ def _give_back(payment: Payment, refund_no: str, amount_fen: int) -> PaymentRefu
     payment.refunded_fen += amount_fen
     payment.refunded_principal_fen += back.principal_fen
     payment.refunded_gift_fen += back.gift_fen
+    earning.claw_back(payment, refund)  # after the wallet lock, as the payment earned
     refund.principal_after, refund.gift_after = entry.principal_after, entry.gift_after
     return refund
 

@@ -119,6 +119,8 @@ class PosPaymentOutSchema(ma.Schema):
     amount_fen = ma.fields.Integer()
     principal_fen = ma.fields.Integer()
     gift_fen = ma.fields.Integer()
+    points_earned = ma.fields.Integer(metadata={
+        "description": "Points the payment earned under wallet.earn_on_payment"})
     wallet = ma.fields.Function(lambda p: {"principal_fen": p.principal_after,
                                            "gift_fen": p.gift_after})
 
@@ -134,6 +136,8 @@ class PosWalletRefundOutSchema(ma.Schema):
     amount_fen = ma.fields.Integer()
     principal_fen = ma.fields.Integer()
     gift_fen = ma.fields.Integer()
+    points_clawed = ma.fields.Integer(metadata={
+        "description": "Points taken back in proportion (spent ones become points debt)"})
     wallet = ma.fields.Function(lambda r: {"principal_fen": r.principal_after,
                                            "gift_fen": r.gift_after})
 
