@@ -4,7 +4,7 @@ import marshmallow as ma
 import pytest
 
 from loyalty.rules import RulesSchema, default_rules
-from tests.helpers import balance, pos_post, purchase
+from tests.helpers import balance, pos_post, purchase, run_concurrently
 from tests.wallet.purse import (
     PAYMENTS,
     pay,
@@ -89,3 +89,14 @@ def test_a_refund_after_the_points_were_spent_becomes_debt(shop, client, api):
     assert refund.status_code == 201 and refund.json["points_clawed"] == 100
     points = client.get("/api/v1/me/points", headers=shop["member"]["headers"]).json
     assert points["balance"] == 0 and points["debt"] == 60
+
+
+def test_concurrent_refunds_of_one_payment_take_back_exactly_what_was_earned(shop, client, app):
+    payment_no = pay(client, shop["merchant"], shop["member"], 11_000).json["payment_no"]
+
+    def send(n):
+        return refund_payment(app.test_client(), shop["merchant"], payment_no, 1_100).json
+
+    answers = run_concurrently(send, range(10))
+    assert sum(answer["points_clawed"] for answer in answers) == 100
+    assert balance(client, shop["member"]) == shop["start"]
