@@ -77,7 +77,7 @@ def _representable(moment: datetime) -> bool:
         utc = moment.astimezone(UTC) if moment.tzinfo else moment
     except OverflowError:
         return False
-    return FIRST_YEAR < utc.year < LAST_YEAR
+    return FIRST_YEAR <= utc.year <= LAST_YEAR
 
 
 def problems(data) -> dict:

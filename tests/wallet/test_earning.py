@@ -11,17 +11,8 @@ from tests.wallet.purse import (
     pay_code,
     refund_payment,
     set_wallet_rules,
-    topped_up,
 )
 from wallet.earning import claw_for
-
-
-@pytest.fixture
-def shop(api, client):
-    merchant = api.merchant()
-    member = api.member(merchant)
-    topped_up(client, merchant, member, 100_000, plan_code="t1000")  # 1000 + 100 gift
-    return {"merchant": merchant, "member": member, "start": balance(client, member)}
 
 
 def test_old_rules_without_the_setting_earn_on_the_principal_and_bad_values_are_refused():

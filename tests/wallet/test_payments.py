@@ -14,18 +14,9 @@ from tests.wallet.purse import (
     refund_payment,
     set_wallet_rules,
     statement,
-    topped_up,
     wallet,
 )
 from wallet import payments
-
-
-@pytest.fixture
-def shop(api, client):
-    merchant = api.merchant()
-    member = api.member(merchant)
-    topped_up(client, merchant, member, 100_000, plan_code="t1000")  # 1000 + 100 gift
-    return {"merchant": merchant, "member": member}
 
 
 def test_a_payment_takes_principal_and_gift_in_proportion(shop, client):
