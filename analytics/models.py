@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, ForeignKey
+from sqlalchemy import BigInteger, Date, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -23,6 +23,9 @@ class DailyActive(db.Model):
     """A member who had ledger activity (other than expiry) on a closed local day."""
 
     __tablename__ = "analytics_daily_active"
+    # Summaries ask "was this member active on any closed day of the period?"
+    __table_args__ = (Index("ix_analytics_daily_active_member", "merchant_id", "member_id",
+                            "day"),)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)

@@ -1,19 +1,25 @@
 """`flask analytics rollup`: roll closed local days of the ledger into daily tables.
 
 Entries are only ever appended at the current time, so a closed day never changes and is
-rolled up once. Summaries read the roll-ups for closed days and the ledger for the rest.
+rolled up once. Summaries read the roll-ups for closed days and the ledger for the rest;
+what they read of closed days is cached (`closed`), keyed by the roll-up mark so that the
+next roll-up starts a new key.
 """
 
+import json
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, insert, literal, select
 
 from analytics.models import DailyActive, DailyPoints, RollupMark
 from analytics.periods import Period, local_range
+from core import keys
 from core.clock import local_date, now
-from core.extensions import db
+from core.extensions import db, rds
 from core.models import Merchant
-from loyalty.models import LedgerEntry
+from loyalty.models import LedgerEntry, Member
+
+CLOSED_SECONDS = 2 * 86400  # a key outlives the next nightly roll-up, which replaces it
 
 ISSUED = ("earn", "adjust")
 
@@ -36,6 +42,36 @@ def active_in(merchant_id: int, period: Period):
     """Members with ledger activity other than expiry in a period (a select)."""
     return select(LedgerEntry.member_id).where(entries_in(merchant_id, period),
                                                LedgerEntry.reason_code != "expiry")
+
+
+def closed(merchant: Merchant, through: date, first: date, last: date) -> dict:
+    """Issued, redeemed, expired, distinct active and new members of the rolled-up days
+    [first, last] (last <= through), computed once per roll-up and then read from Redis."""
+    key = keys.analytics_closed(merchant.id, through, first, last)
+    if cached := rds.get(key):
+        return json.loads(cached)
+    days = DailyPoints.merchant_id == merchant.id, DailyPoints.day.between(first, last)
+    issued, redeemed, expired = db.session.execute(select(
+        func.sum(DailyPoints.issued), func.sum(DailyPoints.redeemed),
+        func.sum(DailyPoints.expired)).where(*days)).one()
+    span = local_range(merchant.timezone, first, last)
+    totals = {
+        "issued": int(issued or 0), "redeemed": int(redeemed or 0), "expired": int(expired or 0),
+        "active_members": db.session.execute(
+            select(func.count(func.distinct(DailyActive.member_id))).where(
+                DailyActive.merchant_id == merchant.id,
+                DailyActive.day.between(first, last))).scalar(),
+        "new_members": new_members(merchant.id, span),
+    }
+    rds.set(key, json.dumps(totals), ex=CLOSED_SECONDS)
+    return totals
+
+
+def new_members(merchant_id: int, period: Period) -> int:
+    """Members who joined in a period."""
+    return db.session.execute(select(func.count(Member.id)).where(
+        Member.merchant_id == merchant_id, Member.created_at >= period.since,
+        Member.created_at < period.until)).scalar()
 
 
 def rolled_through(merchant_id: int) -> date | None:

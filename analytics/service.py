@@ -3,10 +3,10 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select, union
+from sqlalchemy import case, func, select
 
 from analytics import rollup
-from analytics.models import DailyActive, DailyPoints
+from analytics.models import DailyActive
 from analytics.periods import Period, as_utc, bucket_start, hour_bucket, local_range
 from core.clock import now
 from core.extensions import db
@@ -16,15 +16,21 @@ from loyalty.models import LedgerEntry, Lot, Member, PointsAccount, PosOrder
 from mall.models import Item, Order
 
 SOLD = ("paid", "shipped", "completed")
+MOVEMENTS = ("issued", "redeemed", "expired")
+NOTHING_CLOSED = dict.fromkeys((*MOVEMENTS, "new_members", "active_members"), 0)
 
 
 def summary(merchant: Merchant, start: date | None, end: date | None) -> dict:
-    """Issued, redeemed, expired, redemption rate, liability, new/active members, tiers."""
+    """Issued, redeemed, expired, redemption rate, liability, new/active members, tiers.
+
+    Closed days come from the roll-up (cached per roll-up), the rest of the period live.
+    """
     period = local_range(merchant.timezone, start, end)
-    rolled, live = _split(merchant, period)
-    issued, redeemed, expired = (a + b for a, b in zip(_rolled_movements(merchant, rolled),
-                                                       _live_movements(merchant, live),
-                                                       strict=True))
+    through, live = _split(merchant, period)
+    closed = (rollup.closed(merchant, through, period.start, min(through, period.end))
+              if through else NOTHING_CLOSED)
+    issued, redeemed, expired = (closed[k] + v for k, v in zip(
+        MOVEMENTS, _live_movements(merchant, live), strict=True))
     liability = _count(select(func.coalesce(func.sum(PointsAccount.balance), 0))
                        .where(PointsAccount.merchant_id == merchant.id))
     return {
@@ -33,10 +39,10 @@ def summary(merchant: Merchant, start: date | None, end: date | None) -> dict:
         "redemption_rate": round(redeemed / issued, 4) if issued else 0.0,
         "liability_points": liability,
         "liability_fen": liability * merchant.rules["point_value_fen"],
-        "new_members": _count(select(func.count(Member.id)).where(
-            Member.merchant_id == merchant.id, Member.created_at >= period.since,
-            Member.created_at < period.until)),
-        "active_members": _active_members(merchant, rolled, live),
+        "new_members": closed["new_members"] + (
+            rollup.new_members(merchant.id, live) if live else 0),
+        "active_members": closed["active_members"] + _newly_active(merchant, period, through,
+                                                                   live),
         "tier_distribution": tier_distribution(merchant),
     }
 
@@ -69,28 +75,14 @@ def engagement(merchant: Merchant, start: date | None, end: date | None) -> dict
     }
 
 
-def _split(merchant: Merchant, period: Period) -> tuple[tuple | None, Period | None]:
-    """Closed days already rolled up (first, last) and the period that must be read live."""
+def _split(merchant: Merchant, period: Period) -> tuple[date | None, Period | None]:
+    """The roll-up mark if the period starts on a rolled-up day, and the period read live."""
     through = rollup.rolled_through(merchant.id)
     if through is None or through < period.start:
         return None, period
-    last = min(through, period.end)
-    if last == period.end:
-        return (period.start, last), None
-    return (period.start, last), local_range(merchant.timezone, last + timedelta(days=1),
-                                             period.end)
-
-
-def _rolled_movements(merchant: Merchant, rolled) -> tuple[int, int, int]:
-    if rolled is None:
-        return 0, 0, 0
-    row = db.session.execute(select(
-        func.coalesce(func.sum(DailyPoints.issued), 0),
-        func.coalesce(func.sum(DailyPoints.redeemed), 0),
-        func.coalesce(func.sum(DailyPoints.expired), 0))
-        .where(DailyPoints.merchant_id == merchant.id,
-               DailyPoints.day.between(*rolled))).one()
-    return tuple(int(v) for v in row)
+    if through >= period.end:
+        return through, None
+    return through, local_range(merchant.timezone, through + timedelta(days=1), period.end)
 
 
 def _live_movements(merchant: Merchant, live: Period | None) -> tuple[int, int, int]:
@@ -101,15 +93,21 @@ def _live_movements(merchant: Merchant, live: Period | None) -> tuple[int, int, 
     return tuple(int(v or 0) for v in row)
 
 
-def _active_members(merchant: Merchant, rolled, live: Period | None) -> int:
-    parts = []
-    if rolled is not None:
-        parts.append(select(DailyActive.member_id).where(
-            DailyActive.merchant_id == merchant.id, DailyActive.day.between(*rolled)))
-    if live is not None:
-        parts.append(rollup.active_in(merchant.id, live))
-    members = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return _count(select(func.count(func.distinct(members.c.member_id))))
+def _newly_active(merchant: Merchant, period: Period, through: date | None,
+                  live: Period | None) -> int:
+    """Members active in the live part who were not active on the period's closed days."""
+    if live is None:
+        return 0
+    members = rollup.active_in(merchant.id, live).distinct().subquery()
+    query = select(func.count()).select_from(members)
+    if through is not None:
+        # A scalar subquery, not NOT EXISTS: PostgreSQL then probes the (merchant, member,
+        # day) index once per live member instead of hashing every closed day's row.
+        seen = select(DailyActive.day).where(
+            DailyActive.merchant_id == merchant.id, DailyActive.member_id == members.c.member_id,
+            DailyActive.day.between(period.start, through)).limit(1).scalar_subquery()
+        query = query.where(seen.is_(None))
+    return _count(query)
 
 
 def _count(query) -> int:

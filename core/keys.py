@@ -79,3 +79,8 @@ def contest_board(merchant_id: int, contest_id: int) -> str:
 
 def contest_entries(merchant_id: int, contest_id: int) -> str:
     return f"{_tag(merchant_id)}:contest:entries:{int(contest_id)}"
+
+
+def analytics_closed(merchant_id: int, through, first, last) -> str:
+    return (f"{_tag(merchant_id)}:analytics:closed:{through.isoformat()}:"
+            f"{first.isoformat()}:{last.isoformat()}")

@@ -9,7 +9,7 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, text, update
 
 from core.clock import now
 from core.extensions import db
@@ -19,6 +19,38 @@ from loyalty.models import LedgerEntry, Lot, LotConsumption, OutboxMessage, Poin
 
 BATCH = 5000
 
+# One round trip per batch on PostgreSQL. The accounts are already locked by an earlier
+# statement, so this one's snapshot sees every spend that committed before the lock, and
+# `due` and the UPDATE of the same lots read the same rows.
+WRITE_OFF = text("""
+WITH due AS (
+    SELECT id, account_id, remaining FROM lots
+    WHERE account_id = ANY(CAST(:ids AS bigint[])) AND remaining > 0
+      AND expired_at IS NULL AND expires_at <= :moment
+), written AS (
+    UPDATE lots SET remaining = 0, expired_at = :moment
+    WHERE account_id = ANY(CAST(:ids AS bigint[])) AND remaining > 0
+      AND expired_at IS NULL AND expires_at <= :moment
+), entries AS (
+    INSERT INTO ledger_entries (merchant_id, account_id, member_id, type, reason_code, amount,
+                                balance_after, ref_type, ref_id, idempotency_key, created_at)
+    SELECT a.merchant_id, a.id, a.member_id, 'expire', 'expiry', -d.points,
+           a.balance - d.points, 'expiry_run', CAST(:run AS text),
+           'expire:' || CAST(:run AS text) || ':' || a.id, :moment
+    FROM points_accounts a
+    JOIN (SELECT account_id, sum(remaining) AS points FROM due GROUP BY account_id) d
+      ON d.account_id = a.id
+    RETURNING id, account_id, amount, balance_after
+), consumed AS (
+    INSERT INTO lot_consumptions (entry_id, lot_id, amount)
+    SELECT e.id, due.id, due.remaining FROM due JOIN entries e USING (account_id)
+), balances AS (
+    UPDATE points_accounts a SET balance = e.balance_after, updated_at = :moment
+    FROM entries e WHERE a.id = e.account_id
+)
+SELECT count(*), coalesce(-sum(amount), 0) FROM entries
+""")
+
 
 def _due(moment):
     return and_(Lot.remaining > 0, Lot.expired_at.is_(None), Lot.expires_at <= moment)
@@ -27,23 +59,41 @@ def _due(moment):
 def expire_due(batch_size: int = BATCH) -> dict:
     """Write off every lot past its expiry: one `expire` entry per affected account."""
     moment, run = now(), uuid.uuid4().hex
+    write_off = _write_off_at_once if db.engine.dialect.name == "postgresql" else _write_off
     accounts = points = last = 0
-    # Keyset over account ids walks the (account_id, expires_at) index once, not per batch.
-    while ids := db.session.execute(
-            select(Lot.account_id).where(_due(moment), Lot.account_id > last).distinct()
-            .order_by(Lot.account_id).limit(batch_size)).scalars().all():
-        points += _expire_batch(ids, moment, run)
-        accounts, last = accounts + len(ids), ids[-1]
+    while ids := _lock_next(moment, last, batch_size):
+        written, lost = write_off(ids, moment, run)
+        accounts, points, last = accounts + written, points + lost, ids[-1]
         db.session.commit()
     return {"accounts": accounts, "points": points, "run": run}
 
 
-def _expire_batch(account_ids: list[int], moment, run: str) -> int:
-    locked = db.session.execute(
+def _lock_next(moment, last: int, batch_size: int) -> list[int]:
+    """Lock the next accounts (in id order) that have due lots.
+
+    Keyset over account ids walks the (account_id, expires_at) index once, not per batch.
+    """
+    batch = (select(Lot.account_id).where(_due(moment), Lot.account_id > last).distinct()
+             .order_by(Lot.account_id).limit(batch_size))
+    return list(db.session.execute(
+        select(PointsAccount.id).where(PointsAccount.id.in_(batch))
+        .order_by(PointsAccount.id).with_for_update()).scalars())
+
+
+def _write_off_at_once(account_ids: list[int], moment, run: str) -> tuple[int, int]:
+    # A batch's lots and their tuplestores must not spill to disk at the server's default.
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    accounts, points = db.session.execute(WRITE_OFF, {"ids": account_ids, "moment": moment,
+                                                      "run": run}).one()
+    return int(accounts), int(points)
+
+
+def _write_off(account_ids: list[int], moment, run: str) -> tuple[int, int]:
+    """The same write-off statement by statement (SQLite has no data-modifying CTEs)."""
+    accounts = db.session.execute(
         select(PointsAccount.id, PointsAccount.balance, PointsAccount.merchant_id,
                PointsAccount.member_id)
-        .where(PointsAccount.id.in_(account_ids)).order_by(PointsAccount.id)
-        .with_for_update()).all()
+        .where(PointsAccount.id.in_(account_ids))).all()
     due = and_(Lot.account_id.in_(account_ids), _due(moment))
     sums = dict(db.session.execute(select(Lot.account_id, func.sum(Lot.remaining))
                                    .where(due).group_by(Lot.account_id)).all())
@@ -51,7 +101,9 @@ def _expire_batch(account_ids: list[int], moment, run: str) -> int:
              "type": "expire", "reason_code": "expiry", "amount": -int(sums[a.id]),
              "balance_after": a.balance - int(sums[a.id]), "ref_type": "expiry_run",
              "ref_id": run, "idempotency_key": f"expire:{run}:{a.id}", "created_at": moment}
-            for a in locked if sums.get(a.id)]
+            for a in accounts if sums.get(a.id)]
+    if not rows:
+        return 0, 0
     entry_ids = list(db.session.execute(insert(LedgerEntry).returning(LedgerEntry.id),
                                         rows).scalars())
     # Joining on the new entries' primary keys keeps every statement index-driven.
@@ -62,12 +114,12 @@ def _expire_batch(account_ids: list[int], moment, run: str) -> int:
     db.session.execute(update(Lot).where(due).values(remaining=0, expired_at=moment)
                        .execution_options(synchronize_session=False))
     db.session.execute(
-        update(PointsAccount).where(PointsAccount.id.in_(account_ids)).values(
+        update(PointsAccount).where(PointsAccount.id.in_([r["account_id"] for r in rows])).values(
             balance=select(LedgerEntry.balance_after).where(
                 LedgerEntry.id.in_(entry_ids), LedgerEntry.account_id == PointsAccount.id)
             .scalar_subquery())
         .execution_options(synchronize_session=False))
-    return -sum(row["amount"] for row in rows)
+    return len(rows), -sum(row["amount"] for row in rows)
 
 
 def queue_notices() -> dict:

@@ -34,7 +34,8 @@ class Member(db.Model):
     __table_args__ = (UniqueConstraint("merchant_id", "openid"),
                       UniqueConstraint("merchant_id", "card_no"),
                       Index("ix_members_merchant_phone", "merchant_id", "phone"),
-                      Index("ix_members_merchant_phone_suffix", "merchant_id", "phone_suffix"))
+                      Index("ix_members_merchant_phone_suffix", "merchant_id", "phone_suffix"),
+                      Index("ix_members_merchant_created", "merchant_id", "created_at"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     openid: Mapped[str | None] = mapped_column(String(64))
