@@ -32,8 +32,10 @@ class DailyActive(db.Model):
 
 
 class RollupMark(db.Model):
-    """Every local day up to `through` is rolled up for this merchant."""
+    """Every local day up to `through` is rolled up for this merchant; `points` is Σ of its
+    entries up to the end of that day (None until the first roll-up that keeps it)."""
 
     __tablename__ = "analytics_rollup_marks"
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
     through: Mapped[date] = mapped_column(Date)
+    points: Mapped[int | None] = mapped_column(BigInteger)

@@ -7,7 +7,7 @@ next roll-up starts a new key.
 """
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, insert, literal, select
 
@@ -70,14 +70,29 @@ def closed(merchant: Merchant, through: date, first: date, last: date) -> dict:
 def new_members(merchant_id: int, period: Period) -> int:
     """Members who joined in a period."""
     return db.session.execute(select(func.count(Member.id)).where(
-        Member.merchant_id == merchant_id, Member.created_at >= period.since,
-        Member.created_at < period.until)).scalar()
+        Member.merchant_id == merchant_id, joined_in(period))).scalar()
+
+
+def joined_in(period: Period):
+    """The condition for members who joined in a period."""
+    return and_(Member.created_at >= period.since, Member.created_at < period.until)
 
 
 def rolled_through(merchant_id: int) -> date | None:
     """The last rolled-up local day of a merchant, if any."""
     mark = db.session.get(RollupMark, merchant_id)
     return mark.through if mark else None
+
+
+def liability(merchant: Merchant) -> int | None:
+    """Σ balances now, as the running total at the roll-up mark plus every entry since
+    (balance = Σ entries, so this reads today's entries instead of every account);
+    None before a roll-up has kept the running total."""
+    mark = db.session.get(RollupMark, merchant.id)
+    if mark is None or mark.points is None:
+        return None
+    after = local_range(merchant.timezone, mark.through, mark.through).until
+    return mark.points + points_since(merchant.id, after, None)
 
 
 def rollup_all() -> dict:
@@ -92,12 +107,14 @@ def rollup(merchant: Merchant) -> int:
     day = _first_day_to_roll(merchant)
     if day is None or day > yesterday:
         return 0
+    mark = db.session.get(RollupMark, merchant.id) or RollupMark(merchant_id=merchant.id)
+    points = mark.points if mark.points is not None else points_since(
+        merchant.id, None, local_range(merchant.timezone, day, day).since)
     count = 0
     while day <= yesterday:
-        _roll_day(merchant, day)
+        points += _roll_day(merchant, day)
         day, count = day + timedelta(days=1), count + 1
-    mark = db.session.get(RollupMark, merchant.id) or RollupMark(merchant_id=merchant.id)
-    mark.through = yesterday
+    mark.through, mark.points = yesterday, points
     db.session.add(mark)
     db.session.commit()
     return count
@@ -112,13 +129,27 @@ def _first_day_to_roll(merchant: Merchant) -> date | None:
     return None if first is None else local_date(first, merchant.timezone)
 
 
-def _roll_day(merchant: Merchant, day: date) -> None:
+def points_since(merchant_id: int, since: datetime | None, until: datetime | None) -> int:
+    """Σ amount of a merchant's entries created in [since, until) (either end open)."""
+    query = select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.merchant_id == merchant_id)
+    if since is not None:
+        query = query.where(LedgerEntry.created_at >= since)
+    if until is not None:
+        query = query.where(LedgerEntry.created_at < until)
+    return int(db.session.execute(query).scalar())
+
+
+def _roll_day(merchant: Merchant, day: date) -> int:
+    """Roll up one day; returns the day's net change of the merchant's balances."""
     period = local_range(merchant.timezone, day, day)
-    issued, redeemed, expired = db.session.execute(
-        select(*movement_columns()).where(entries_in(merchant.id, period))).one()
+    issued, redeemed, expired, net = db.session.execute(
+        select(*movement_columns(), func.sum(LedgerEntry.amount))
+        .where(entries_in(merchant.id, period))).one()
     db.session.add(DailyPoints(merchant_id=merchant.id, day=day, issued=int(issued or 0),
                                redeemed=int(redeemed or 0), expired=int(expired or 0)))
     members = active_in(merchant.id, period).distinct().subquery()
     db.session.execute(insert(DailyActive).from_select(
         ["merchant_id", "day", "member_id"],
         select(literal(merchant.id), literal(day), members.c.member_id)))
+    return int(net or 0)

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 
 from analytics import rollup
 from analytics.models import DailyActive
@@ -31,19 +31,21 @@ def summary(merchant: Merchant, start: date | None, end: date | None) -> dict:
               if through else NOTHING_CLOSED)
     issued, redeemed, expired = (closed[k] + v for k, v in zip(
         MOVEMENTS, _live_movements(merchant, live), strict=True))
-    liability = _count(select(func.coalesce(func.sum(PointsAccount.balance), 0))
-                       .where(PointsAccount.merchant_id == merchant.id))
+    tiers, joined = _members(merchant, live)
+    liability = rollup.liability(merchant)
+    if liability is None:
+        liability = _count(select(func.coalesce(func.sum(PointsAccount.balance), 0))
+                           .where(PointsAccount.merchant_id == merchant.id))
     return {
         "from": period.start.isoformat(), "to": period.end.isoformat(),
         "issued": issued, "redeemed": redeemed, "expired": expired,
         "redemption_rate": round(redeemed / issued, 4) if issued else 0.0,
         "liability_points": liability,
         "liability_fen": liability * merchant.rules["point_value_fen"],
-        "new_members": closed["new_members"] + (
-            rollup.new_members(merchant.id, live) if live else 0),
+        "new_members": closed["new_members"] + joined,
         "active_members": closed["active_members"] + _newly_active(merchant, period, through,
                                                                    live),
-        "tier_distribution": tier_distribution(merchant),
+        "tier_distribution": tiers,
     }
 
 
@@ -114,13 +116,17 @@ def _count(query) -> int:
     return int(db.session.execute(query).scalar() or 0)
 
 
-def tier_distribution(merchant: Merchant) -> dict:
-    """Members per tier code (every configured tier listed, zero included)."""
-    counts = dict(db.session.execute(
-        select(Member.tier_code, func.count(Member.id))
-        .where(Member.merchant_id == merchant.id, Member.anonymized_at.is_(None))
-        .group_by(Member.tier_code)).all())
-    return {t["code"]: int(counts.get(t["code"], 0)) for t in merchant.rules["tiers"]}
+def _members(merchant: Merchant, live: Period | None) -> tuple[dict, int]:
+    """Members per tier code (every configured tier listed, zero included) and the members
+    who joined in the live part, in one pass over the merchant's members."""
+    joined = rollup.joined_in(live) if live else false()
+    rows = db.session.execute(
+        select(Member.tier_code, func.count(Member.id).filter(Member.anonymized_at.is_(None)),
+               func.count(Member.id).filter(joined))
+        .where(Member.merchant_id == merchant.id).group_by(Member.tier_code)).all()
+    counts = {code: int(n) for code, n, _ in rows}
+    tiers = {t["code"]: counts.get(t["code"], 0) for t in merchant.rules["tiers"]}
+    return tiers, sum(int(n) for _, _, n in rows)
 
 
 def timeseries(merchant: Merchant, start: date | None, end: date | None,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from analytics.models import RollupMark
 from core.extensions import db
 from loyalty import expiry, ledger
 from loyalty.rules import default_rules
@@ -146,20 +147,42 @@ def test_top_items_count_paid_units_only(api, client):
 
 
 def test_rolled_up_days_give_the_same_numbers_and_today_is_read_live(story, app, client):
+    headers = story["owner"]["headers"]
+
+    def summary(period="from=2026-11-01&to=2026-11-08"):
+        return client.get(f"/api/v1/admin/analytics/summary?{period}", headers=headers).json
+
+    unrolled = summary(), summary("from=2026-11-01&to=2026-11-05")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["analytics", "rollup"])
     assert first.exit_code == 0 and '"days": ' in first.output
-    headers = story["owner"]["headers"]
-    rolled = client.get("/api/v1/admin/analytics/summary?from=2026-11-01&to=2026-11-05",
-                        headers=headers).json
-    assert (rolled["issued"], rolled["redeemed"], rolled["expired"],
-            rolled["active_members"]) == (330, 40, 100, 2)
+    assert (summary(), summary("from=2026-11-01&to=2026-11-05")) == unrolled
+    assert summary() == unrolled[0]  # the closed days again, now from the cache
     purchase(client, story["merchant"], story["carol"], 5_000)  # today, Nov 8 local: +50
-    mixed = client.get("/api/v1/admin/analytics/summary?from=2026-11-01&to=2026-11-08",
-                       headers=headers).json
-    assert (mixed["issued"], mixed["active_members"]) == (380, 3)
+    purchase(client, story["merchant"], story["alice"], 2_000)  # +20, active on Nov 1 and 3
+    mixed = summary()
+    assert (mixed["issued"], mixed["active_members"], mixed["new_members"],
+            mixed["liability_points"]) == (400, 3, 2, 310)
     again = runner.invoke(args=["analytics", "rollup"])
     assert '"days": 0' in again.output
+
+
+def test_the_running_total_is_kept_from_the_first_roll_up_that_can(story, app, client, clock):
+    headers = story["owner"]["headers"]
+    runner = app.test_cli_runner()
+    runner.invoke(args=["analytics", "rollup"])
+    with app.app_context():  # a mark rolled up before the running total existed
+        db.session.get(RollupMark, story["merchant"]["id"]).points = None
+        db.session.commit()
+    purchase(client, story["merchant"], story["bob"], 3_000)  # +30 today
+    path = "/api/v1/admin/analytics/summary?from=2026-11-01&to=2026-11-09"
+    assert client.get(path, headers=headers).json["liability_points"] == 270
+    clock.set(at("2026-11-09T02:00"))
+    runner.invoke(args=["analytics", "rollup"])
+    purchase(client, story["merchant"], story["carol"], 1_000)  # +10 on Nov 9
+    with app.app_context():
+        assert db.session.get(RollupMark, story["merchant"]["id"]).points == 270
+    assert client.get(path, headers=headers).json["liability_points"] == 280
 
 
 def test_engagement_counts_checkins_shares_referrals_and_tasks_by_local_day(api, client,
