@@ -1,7 +1,10 @@
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Event
 
 from core.extensions import db
-from loyalty import expiry
+from loyalty import expiry, ledger
 from loyalty.models import LedgerEntry, Lot
 from tests.helpers import assert_error, balance, purchase, run_concurrently
 
@@ -65,6 +68,42 @@ def test_expiry_writes_off_exact_remainders_once(api, app, client, clock):
     assert balance(client, member) == 80
     history = client.get("/api/v1/me/points/transactions", headers=member["headers"]).json
     assert history["items"][0]["type"] == "expire" and history["items"][0]["amount"] == -70
+
+
+def test_a_spend_holding_the_account_while_expiry_runs_is_written_off_exactly(api, app,
+                                                                             client, clock):
+    merchant = api.merchant()
+    clock.set(START)
+    member = api.member(merchant)  # lot A: 100, expires 2027-01-10
+    clock.set(START + timedelta(days=100))
+    purchase(client, merchant, member, 8_000)  # lot B: 80, expires 2027-04-20
+    clock.set(datetime(2027, 2, 1, tzinfo=UTC))  # A is due, not yet written off
+    holding, release = Event(), Event()
+
+    def spend():
+        with app.app_context():
+            ledger.post(merchant_id=merchant["id"], member_id=member["id"], amount=-60,
+                        type="redeem", reason="mall_order", ref=ledger.Ref("mall_order", "race"))
+            holding.set()
+            release.wait(timeout=30)  # expiry starts while this transaction holds the account
+            db.session.commit()
+
+    def expire():
+        holding.wait(timeout=30)
+        with app.app_context():
+            return expiry.expire_due()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        spent, expired = pool.submit(spend), pool.submit(expire)
+        time.sleep(0.5)
+        release.set()
+        spent.result(timeout=30)
+        result = expired.result(timeout=30)
+    assert (result["accounts"], result["points"]) == (1, 40)  # what the spend left of A
+    assert balance(client, member) == 80
+    with app.app_context():
+        assert [(lot.remaining, lot.expired_at is not None)
+                for lot in db.session.query(Lot).order_by(Lot.id)] == [(0, True), (80, False)]
 
 
 def test_reversing_a_debit_returns_its_lots_except_an_expired_one(api, app, client, clock):
