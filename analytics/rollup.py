@@ -84,11 +84,10 @@ def rolled_through(merchant_id: int) -> date | None:
     return mark.through if mark else None
 
 
-def liability(merchant: Merchant) -> int | None:
+def liability(merchant: Merchant, mark: RollupMark | None) -> int | None:
     """Σ balances now, as the running total at the roll-up mark plus every entry since
     (balance = Σ entries, so this reads today's entries instead of every account);
     None before a roll-up has kept the running total."""
-    mark = db.session.get(RollupMark, merchant.id)
     if mark is None or mark.points is None:
         return None
     after = local_range(merchant.timezone, mark.through, mark.through).until

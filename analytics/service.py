@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, false, func, select
 
 from analytics import rollup
-from analytics.models import DailyActive
+from analytics.models import DailyActive, RollupMark
 from analytics.periods import Period, as_utc, bucket_start, hour_bucket, local_range
 from core.clock import now
 from core.extensions import db
@@ -26,13 +26,14 @@ def summary(merchant: Merchant, start: date | None, end: date | None) -> dict:
     Closed days come from the roll-up (cached per roll-up), the rest of the period live.
     """
     period = local_range(merchant.timezone, start, end)
-    through, live = _split(merchant, period)
+    mark = db.session.get(RollupMark, merchant.id)
+    through, live = _split(merchant, period, mark.through if mark else None)
     closed = (rollup.closed(merchant, through, period.start, min(through, period.end))
               if through else NOTHING_CLOSED)
     issued, redeemed, expired = (closed[k] + v for k, v in zip(
         MOVEMENTS, _live_movements(merchant, live), strict=True))
     tiers, joined = _members(merchant, live)
-    liability = rollup.liability(merchant)
+    liability = rollup.liability(merchant, mark)
     if liability is None:
         liability = _count(select(func.coalesce(func.sum(PointsAccount.balance), 0))
                            .where(PointsAccount.merchant_id == merchant.id))
@@ -77,9 +78,9 @@ def engagement(merchant: Merchant, start: date | None, end: date | None) -> dict
     }
 
 
-def _split(merchant: Merchant, period: Period) -> tuple[date | None, Period | None]:
-    """The roll-up mark if the period starts on a rolled-up day, and the period read live."""
-    through = rollup.rolled_through(merchant.id)
+def _split(merchant: Merchant, period: Period,
+           through: date | None) -> tuple[date | None, Period | None]:
+    """The last rolled-up day if the period starts on one, and the period read live."""
     if through is None or through < period.start:
         return None, period
     if through >= period.end:

@@ -27,9 +27,11 @@ def ledger_verify():
 
 @points_cli.command("expire")
 @click.option("--batch-size", default=expiry.BATCH, show_default=True, type=int)
-def points_expire(batch_size):
+@click.option("--workers", default=expiry.WORKERS, show_default=True,
+              type=click.IntRange(min=1), help="PostgreSQL sessions writing off side by side.")
+def points_expire(batch_size, workers):
     """Write off expired lots (one expire entry per account; safe to re-run)."""
-    emit(expiry.expire_due(batch_size))
+    emit(expiry.expire_due(batch_size, workers))
 
 
 @points_cli.command("notify-expiring")
