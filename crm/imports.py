@@ -9,10 +9,10 @@ balances become `adjust`/`migration` lots that keep the file's expiry.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, events
+from core import audit, bulk, events
 from core.clock import local_date, local_midnight, now
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
@@ -20,7 +20,7 @@ from core.models import Merchant
 from crm import importing
 from crm.models import ImportKey
 from loyalty import ledger, members, tiers
-from loyalty.models import GrowthEvent, LedgerEntry, Member, PointsAccount
+from loyalty.models import GrowthEvent, LedgerEntry, Member
 
 log = logging.getLogger("jifen.crm.import")
 BATCH = 2000
@@ -123,31 +123,28 @@ def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) ->
 def _create(merchant: Merchant, batch: list[dict]) -> None:
     moment, tz = now(), merchant.timezone
     entry = merchant.rules["tiers"][0]["code"]
-    ids = db.session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), [
-        {"merchant_id": merchant.id, "card_no": c["card_no"], "nickname": c["name"],
-         "phone": c["phone"], "status": "active", "tier_code": c["tier"] or entry,
-         "growth_value": c["growth_value"],
+    ids = bulk.allocate_ids(Member.__table__, len(batch))
+    bulk.insert_rows(Member.__table__, [
+        {"id": i, "merchant_id": merchant.id,
+         "card_no": c["card_no"] or members.CARD_CODES.encode([i]), "nickname": c["name"],
+         "phone": c["phone"], "phone_suffix": c["phone"] and c["phone"][-4:],
+         "status": "active", "tier_code": c["tier"] or entry, "growth_value": c["growth_value"],
          "created_at": local_midnight(c["joined_at"], tz) if c["joined_at"] else moment}
-        for c in batch]).all()
-    generated = [{"id": i, "card_no": members.CARD_CODES.encode([i])}
-                 for i, c in zip(ids, batch, strict=True) if not c["card_no"]]
-    if generated:
-        db.session.execute(update(Member), generated)
-    accounts = db.session.scalars(insert(PointsAccount).returning(
-        PointsAccount.id, sort_by_parameter_order=True), [
-        {"merchant_id": merchant.id, "member_id": i, "updated_at": moment} for i in ids]).all()
-    growth = [{"merchant_id": merchant.id, "member_id": i, "amount": c["growth_value"],
-               "source": "migration", "created_at": moment}
-              for i, c in zip(ids, batch, strict=True) if c["growth_value"]]
-    if growth:
-        db.session.execute(insert(GrowthEvent), growth)
-    db.session.execute(insert(ImportKey), [
-        {"merchant_id": merchant.id, "row_key": c["key"], "member_id": i, "phone": c["phone"],
-         "created_at": moment} for i, c in zip(ids, batch, strict=True)])
+        for i, c in zip(ids, batch, strict=True)])
+    growth = [(i, c) for i, c in zip(ids, batch, strict=True) if c["growth_value"]]
+    bulk.insert_rows(GrowthEvent.__table__, [
+        {"id": g, "merchant_id": merchant.id, "member_id": i, "amount": c["growth_value"],
+         "source": "migration", "created_at": moment}
+        for g, (i, c) in zip(bulk.allocate_ids(GrowthEvent.__table__, len(growth)), growth,
+                             strict=True)])
+    bulk.insert_rows(ImportKey.__table__, [
+        {"id": k, "merchant_id": merchant.id, "row_key": c["key"], "member_id": i,
+         "phone": c["phone"], "created_at": moment}
+        for k, i, c in zip(bulk.allocate_ids(ImportKey.__table__, len(batch)), ids, batch,
+                           strict=True)])
     ledger.open_balances(merchant.id, [
-        {"account_id": a, "member_id": i, "amount": c["balance"],
-         "expires_at": _expiry(c, tz), "idempotency_key": f"import:{c['key']}"}
-        for i, a, c in zip(ids, accounts, batch, strict=True)])
+        {"member_id": i, "amount": c["balance"], "expires_at": _expiry(c, tz),
+         "idempotency_key": f"import:{c['key']}"} for i, c in zip(ids, batch, strict=True)])
 
 
 def _expiry(clean: dict, timezone: str):

@@ -1,0 +1,54 @@
+"""Bulk writes for imports: ids allocated up front, rows streamed without RETURNING.
+
+Rendering a large multi-row INSERT … RETURNING costs more in Python than PostgreSQL spends
+storing the rows, so a bulk writer takes its ids first (`allocate_ids`) and then streams
+rows that already carry them (`insert_rows`: COPY on PostgreSQL, executemany on SQLite).
+Both run in the session's transaction.
+"""
+
+import psycopg
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from core.extensions import db
+
+
+def allocate_ids(table: Table, count: int) -> list[int]:
+    """`count` fresh primary keys for `table`.
+
+    PostgreSQL draws them from the column's sequence, so concurrent writers never collide.
+    SQLite has no sequences; its transactions begin IMMEDIATE, so the writer holding the
+    lock may take the ids above the largest one.
+    """
+    if not count:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": count}))
+    top = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(top + 1, top + 1 + count))
+
+
+def insert_rows(table: Table, rows: list[dict]) -> None:
+    """Insert rows that all name the same columns (scalar column defaults fill the rest)."""
+    if not rows:
+        return
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.default is not None and c.default.is_scalar and c.name not in rows[0]}
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(table), [{**defaults, **row} for row in rows])
+        return
+    columns = list(rows[0]) + list(defaults)
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    fixed = tuple(defaults.values())
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row((*row.values(), *fixed))
+    except psycopg.IntegrityError as exc:
+        # the same exception SQLAlchemy raises for an INSERT, so callers handle one kind
+        raise IntegrityError(statement, None, exc) from exc
+    finally:
+        cursor.close()
