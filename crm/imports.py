@@ -200,11 +200,11 @@ def join_verified_phone(*, merchant_id: int, member_id: int, phone: str) -> dict
     if key is None or key.member_id == member_id:
         return {"joined": False, "points_moved": 0}
     moved = _move_lots(merchant_id, key.member_id, member_id)
-    _merge_profile(merchant_id, key.member_id, member_id)
+    cards = _merge_profile(merchant_id, key.member_id, member_id)
     key.joined_member_id = member_id
     audit.record(merchant_id=merchant_id, action="member.import_join", target_type="member",
                  target_id=member_id, after={"imported_member_id": key.member_id,
-                                             "points_moved": moved})
+                                             "points_moved": moved, **cards})
     return {"joined": True, "imported_member_id": key.member_id, "points_moved": moved}
 
 
@@ -225,7 +225,8 @@ def _move_lots(merchant_id: int, source_id: int, target_id: int) -> int:
     return total
 
 
-def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> None:
+def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> dict:
+    """Growth, tier, nickname and the legacy card move over; answers the card change."""
     source, target = db.session.get(Member, source_id), db.session.get(Member, target_id)
     rules = db.session.get(Merchant, merchant_id).rules["tiers"]
     target.growth_value += source.growth_value
@@ -233,6 +234,15 @@ def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> None:
         target.tier_code = source.tier_code
     target.nickname = target.nickname or source.nickname
     source.status, source.growth_value, source.phone = "merged", 0, None
+    if source.card_no == members.CARD_CODES.encode([source.id]):
+        return {}  # the file had no card for this member: the WeChat card stays
+    # The customer carries the old cashier's card and staff look them up by it: it becomes
+    # the member's card (the number WeChat gave minutes ago is kept in the audit record).
+    cards = {"card_no": source.card_no, "replaced_card_no": target.card_no}
+    source.card_no = None
+    db.session.flush()  # the card number is unique per merchant: free it first
+    target.card_no = cards["card_no"]
+    return cards
 
 
 events.subscribe(events.PHONE_VERIFIED, join_verified_phone)
