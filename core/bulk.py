@@ -23,9 +23,10 @@ def allocate_ids(table: Table, count: int) -> list[int]:
     if not count:
         return []
     if db.session.get_bind().dialect.name == "postgresql":
-        return list(db.session.scalars(text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-            {"table": table.name, "n": count}))
+        with _driver_cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", (table.name, count))
+            return [row[0] for row in cursor.fetchall()]
     top = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(top + 1, top + 1 + count))
 
@@ -42,13 +43,24 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     columns = list(rows[0]) + list(defaults)
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     fixed = tuple(defaults.values())
-    cursor = db.session.connection().connection.driver_connection.cursor()
     try:
-        with cursor.copy(statement) as copy:
+        with _driver_cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row((*row.values(), *fixed))
     except psycopg.IntegrityError as exc:
         # the same exception SQLAlchemy raises for an INSERT, so callers handle one kind
         raise IntegrityError(statement, None, exc) from exc
-    finally:
-        cursor.close()
+
+
+def _driver_cursor() -> psycopg.Cursor:
+    """A psycopg cursor on the session's connection (its transaction): SQLAlchemy's row
+    processing would cost more than the statements themselves here."""
+    return db.session.connection().connection.driver_connection.cursor()
+
+
+def refresh_statistics(*tables: Table) -> None:
+    """ANALYZE tables a bulk write has just grown (PostgreSQL): until autovacuum gets there,
+    the planner plans for their old size and picks scans that are slow on the new one."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"ANALYZE {', '.join(table.name for table in tables)}"))
+        db.session.commit()

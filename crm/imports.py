@@ -20,10 +20,11 @@ from core.models import Merchant
 from crm import importing
 from crm.models import ImportKey
 from loyalty import ledger, members, tiers
-from loyalty.models import GrowthEvent, LedgerEntry, Member
+from loyalty.models import GrowthEvent, LedgerEntry, Lot, Member, PointsAccount
 
 log = logging.getLogger("jifen.crm.import")
-BATCH = 2000
+BATCH = 2000  # keys per lookup (SQLite binds at most 32766 parameters)
+WRITE_BATCH = 10_000  # new members per bulk write and progress line
 
 
 def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
@@ -57,6 +58,9 @@ def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("Another import of these rows ran at the same time; retry.") from exc
+    if len(new) >= BATCH:
+        bulk.refresh_statistics(Member.__table__, ImportKey.__table__, PointsAccount.__table__,
+                                LedgerEntry.__table__, Lot.__table__)
     return answer
 
 
@@ -110,10 +114,10 @@ def _check_cards(merchant_id: int, checked: list[dict], known: dict, errors: lis
 
 
 def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) -> None:
-    for start in range(0, len(new), BATCH):
-        _create(merchant, new[start:start + BATCH])
+    for start in range(0, len(new), WRITE_BATCH):
+        _create(merchant, new[start:start + WRITE_BATCH])
         log.info("import merchant=%s created %s/%s", merchant.id,
-                 min(start + BATCH, len(new)), len(new))
+                 min(start + WRITE_BATCH, len(new)), len(new))
     for start in range(0, len(old), BATCH):
         batch = old[start:start + BATCH]
         for clean in _changing(merchant, batch, known):
