@@ -1,9 +1,10 @@
 """Member import from a legacy cashier: dry run, then an all-or-nothing, idempotent real run.
 
 A row's key is its phone (else its card number); a key seen before updates the member it
-created, so re-importing a file changes nothing. New members, accounts, growth events and
-opening balances are written set-based in batches (`loyalty.ledger.open_balances`): opening
-balances become `adjust`/`migration` lots that keep the file's expiry.
+created, so re-importing a file changes nothing. New members, growth events and import keys
+are streamed in batches with ids allocated up front (`core.bulk`: COPY on PostgreSQL), then
+their accounts and opening balances through `loyalty.ledger.open_balances`: `adjust`/
+`migration` lots that keep the file's expiry.
 """
 
 import logging
