@@ -3,14 +3,17 @@
 Rendering a large multi-row INSERT … RETURNING costs more in Python than PostgreSQL spends
 storing the rows, so a bulk writer takes its ids first (`allocate_ids`) and then streams
 rows that already carry them (`insert_rows`: COPY on PostgreSQL, executemany on SQLite).
-Both run in the session's transaction.
+Both run in the session's transaction, as does `matching`, the lookup of many keys.
 """
 
 import psycopg
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Select, Table, any_, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
+
+LOOKUP_BATCH = 2000  # keys per IN list on SQLite (at most 32766 bound parameters)
 
 
 def allocate_ids(table: Table, count: int) -> list[int]:
@@ -56,6 +59,20 @@ def _driver_cursor() -> psycopg.Cursor:
     """A psycopg cursor on the session's connection (its transaction): SQLAlchemy's row
     processing would cost more than the statements themselves here."""
     return db.session.connection().connection.driver_connection.cursor()
+
+
+def matching(query: Select, column, values: list) -> list:
+    """The rows of `query` whose `column` is one of `values`.
+
+    PostgreSQL takes them all as one array parameter (`= ANY(…)`), which psycopg sends as
+    it is instead of rendering a placeholder per key; SQLite gets IN lists in batches.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        keys = bindparam("keys", values, type_=ARRAY(column.type))
+        return db.session.execute(query.where(column == any_(keys))).all()
+    return [row for start in range(0, len(values), LOOKUP_BATCH)
+            for row in db.session.execute(query.where(
+                column.in_(values[start:start + LOOKUP_BATCH]))).all()]
 
 
 def refresh_statistics(*tables: Table) -> None:

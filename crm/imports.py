@@ -24,8 +24,8 @@ from loyalty import ledger, members, tiers
 from loyalty.models import GrowthEvent, LedgerEntry, Lot, Member, PointsAccount
 
 log = logging.getLogger("jifen.crm.import")
-BATCH = 2000  # keys per lookup (SQLite binds at most 32766 parameters)
-WRITE_BATCH = 10_000  # new members per bulk write and progress line
+BATCH = 10_000  # new members per bulk write and progress line
+ANALYZE_AFTER = 2000  # new members; fewer hardly move the tables' statistics
 
 
 def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
@@ -59,7 +59,7 @@ def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("Another import of these rows ran at the same time; retry.") from exc
-    if len(new) >= BATCH:
+    if len(new) >= ANALYZE_AFTER:
         bulk.refresh_statistics(Member.__table__, ImportKey.__table__, PointsAccount.__table__,
                                 LedgerEntry.__table__, Lot.__table__)
     return answer
@@ -90,23 +90,15 @@ def _check_rows(merchant: Merchant, rows: list[dict], errors: list[dict]) -> lis
 
 def _known(merchant_id: int, keys: list[str]) -> dict[str, tuple[int, int]]:
     """Row keys imported before → (the member imported, the member they now stand for)."""
-    found = {}
-    for start in range(0, len(keys), BATCH):
-        found.update((key, (imported, joined or imported)) for key, imported, joined in
-                     db.session.execute(select(
-                         ImportKey.row_key, ImportKey.member_id, ImportKey.joined_member_id)
-                         .where(ImportKey.merchant_id == merchant_id,
-                                ImportKey.row_key.in_(keys[start:start + BATCH]))).all())
-    return found
+    return {key: (imported, joined or imported) for key, imported, joined in bulk.matching(
+        select(ImportKey.row_key, ImportKey.member_id, ImportKey.joined_member_id)
+        .where(ImportKey.merchant_id == merchant_id), ImportKey.row_key, keys)}
 
 
 def _check_cards(merchant_id: int, checked: list[dict], known: dict, errors: list) -> None:
-    cards = [c["card_no"] for c in checked if c["card_no"]]
-    owners = {}
-    for start in range(0, len(cards), BATCH):
-        owners.update(db.session.execute(select(Member.card_no, Member.id).where(
-            Member.merchant_id == merchant_id,
-            Member.card_no.in_(cards[start:start + BATCH]))).all())
+    owners = dict(bulk.matching(
+        select(Member.card_no, Member.id).where(Member.merchant_id == merchant_id),
+        Member.card_no, [c["card_no"] for c in checked if c["card_no"]]))
     for clean in checked:
         owner = owners.get(clean["card_no"])
         if owner is not None and owner not in known.get(clean["key"], ()):
@@ -115,14 +107,12 @@ def _check_cards(merchant_id: int, checked: list[dict], known: dict, errors: lis
 
 
 def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) -> None:
-    for start in range(0, len(new), WRITE_BATCH):
-        _create(merchant, new[start:start + WRITE_BATCH])
+    for start in range(0, len(new), BATCH):
+        _create(merchant, new[start:start + BATCH])
         log.info("import merchant=%s created %s/%s", merchant.id,
-                 min(start + WRITE_BATCH, len(new)), len(new))
-    for start in range(0, len(old), BATCH):
-        batch = old[start:start + BATCH]
-        for clean in _changing(merchant, batch, known):
-            _update(merchant, known[clean["key"]][1], clean)
+                 min(start + BATCH, len(new)), len(new))
+    for clean in _changing(merchant, old, known):
+        _update(merchant, known[clean["key"]][1], clean)
 
 
 def _create(merchant: Merchant, batch: list[dict]) -> None:
@@ -158,16 +148,16 @@ def _expiry(clean: dict, timezone: str):
     return local_midnight(day + timedelta(days=1), timezone) if day else None
 
 
-def _changing(merchant: Merchant, batch: list[dict], known: dict) -> list[dict]:
+def _changing(merchant: Merchant, rows: list[dict], known: dict) -> list[dict]:
     """The rows seen before that would change something (a re-import usually has none)."""
-    ids = [known[c["key"]][1] for c in batch]
-    members_now = {row.id: row for row in db.session.execute(select(
-        Member.id, Member.tier_code, Member.growth_value).where(Member.id.in_(ids)))}
-    credited = set(db.session.scalars(select(LedgerEntry.idempotency_key).where(
-        LedgerEntry.merchant_id == merchant.id,
-        LedgerEntry.idempotency_key.in_([f"import:{c['key']}" for c in batch]))))
+    ids = [known[c["key"]][1] for c in rows]
+    members_now = {row.id: row for row in bulk.matching(
+        select(Member.id, Member.tier_code, Member.growth_value), Member.id, ids)}
+    credited = {key for key, in bulk.matching(
+        select(LedgerEntry.idempotency_key).where(LedgerEntry.merchant_id == merchant.id),
+        LedgerEntry.idempotency_key, [f"import:{c['key']}" for c in rows])}
     rules = merchant.rules["tiers"]
-    return [c for c, member_id in zip(batch, ids, strict=True)
+    return [c for c, member_id in zip(rows, ids, strict=True)
             if (c["balance"] and f"import:{c['key']}" not in credited)
             or c["growth_value"] > members_now[member_id].growth_value
             or (c["tier"] and _rank(c["tier"], rules)

@@ -1,5 +1,6 @@
-"""Bulk writes: pre-allocated ids never collide with ordinary inserts, and a duplicate
-raises the IntegrityError an INSERT would (COPY on PostgreSQL, executemany on SQLite)."""
+"""Bulk writes: pre-allocated ids never collide with ordinary inserts, a duplicate raises
+the IntegrityError an INSERT would (COPY on PostgreSQL, executemany on SQLite), and a
+lookup of many keys finds them all."""
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +33,11 @@ def test_allocated_ids_are_fresh_and_rows_keep_them(app, api):
             Member.id.in_(ids)).order_by(Member.id)).all()
         # status comes from the column's default, as an ORM insert would set it
         assert stored == [(i, f"BK{i}", "active") for i in sorted(ids)]
+        # more keys than one SQLite IN list takes
+        wanted = [f"BK{ids[0]}", *(f"none-{n}" for n in range(bulk.LOOKUP_BATCH)), f"BK{ids[2]}"]
+        found = bulk.matching(select(Member.id).where(Member.merchant_id == merchant_id),
+                              Member.card_no, wanted)
+        assert sorted(found) == [(ids[0],), (ids[2],)]
 
 
 def test_a_duplicate_raises_integrity_error_and_writes_nothing(app, api):
