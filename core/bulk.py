@@ -35,7 +35,8 @@ def allocate_ids(table: Table, count: int) -> list[int]:
 
 
 def insert_rows(table: Table, rows: list[dict]) -> None:
-    """Insert rows that all name the same columns (scalar column defaults fill the rest)."""
+    """Insert rows that all name the same columns in the same order (scalar column defaults
+    fill the others)."""
     if not rows:
         return
     defaults = {c.name: c.default.arg for c in table.columns
