@@ -3,12 +3,14 @@
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 
 COLUMNS = ("phone", "name", "card_no", "balance", "expires_at", "tier", "growth_value",
            "joined_at")
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 MAX_POINTS = 10**9
+# 2027-06-30, 2027/6/30 or 20270630 (a regex and date(): strptime is slow on 100k rows)
+DATE = re.compile(r"([0-9]{4})([-/]?)([0-9]{1,2})\2([0-9]{1,2})")
 
 
 def decode(raw: bytes) -> str:
@@ -49,13 +51,12 @@ def _integer(value: str, field: str, errors: list) -> int:
 def _date(value: str, field: str, errors: list) -> date | None:
     if value == "":
         return None
-    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    errors.append((field, "Must be a date like 2027-06-30."))
-    return None
+    match = DATE.fullmatch(value)
+    try:
+        return date(*(int(part) for part in match.group(1, 3, 4)))
+    except (AttributeError, ValueError):  # no match, or no such day
+        errors.append((field, "Must be a date like 2027-06-30."))
+        return None
 
 
 def check(row: dict, tiers: dict[str, str], today: date) -> tuple[dict, list[tuple]]:

@@ -1,18 +1,19 @@
 """Member import from a legacy cashier: dry run, then an all-or-nothing, idempotent real run.
 
 A row's key is its phone (else its card number); a key seen before updates the member it
-created, so re-importing a file changes nothing. New members, accounts, growth events and
-opening balances are written set-based in batches (`loyalty.ledger.open_balances`): opening
-balances become `adjust`/`migration` lots that keep the file's expiry.
+created, so re-importing a file changes nothing. New members, growth events and import keys
+are streamed in batches with ids allocated up front (`core.bulk`: COPY on PostgreSQL), then
+their accounts and opening balances through `loyalty.ledger.open_balances`: `adjust`/
+`migration` lots that keep the file's expiry.
 """
 
 import logging
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, events
+from core import audit, bulk, events
 from core.clock import local_date, local_midnight, now
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
@@ -20,10 +21,11 @@ from core.models import Merchant
 from crm import importing
 from crm.models import ImportKey
 from loyalty import ledger, members, tiers
-from loyalty.models import GrowthEvent, LedgerEntry, Member, PointsAccount
+from loyalty.models import GrowthEvent, LedgerEntry, Lot, Member, PointsAccount
 
 log = logging.getLogger("jifen.crm.import")
-BATCH = 2000
+BATCH = 10_000  # new members per bulk write and progress line
+ANALYZE_AFTER = 2000  # new members; fewer hardly move the tables' statistics
 
 
 def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
@@ -57,6 +59,9 @@ def run(merchant: Merchant, raw: bytes, *, dry_run: bool) -> dict:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("Another import of these rows ran at the same time; retry.") from exc
+    if len(new) >= ANALYZE_AFTER:
+        bulk.refresh_statistics(Member.__table__, ImportKey.__table__, PointsAccount.__table__,
+                                LedgerEntry.__table__, Lot.__table__)
     return answer
 
 
@@ -85,23 +90,15 @@ def _check_rows(merchant: Merchant, rows: list[dict], errors: list[dict]) -> lis
 
 def _known(merchant_id: int, keys: list[str]) -> dict[str, tuple[int, int]]:
     """Row keys imported before → (the member imported, the member they now stand for)."""
-    found = {}
-    for start in range(0, len(keys), BATCH):
-        found.update((key, (imported, joined or imported)) for key, imported, joined in
-                     db.session.execute(select(
-                         ImportKey.row_key, ImportKey.member_id, ImportKey.joined_member_id)
-                         .where(ImportKey.merchant_id == merchant_id,
-                                ImportKey.row_key.in_(keys[start:start + BATCH]))).all())
-    return found
+    return {key: (imported, joined or imported) for key, imported, joined in bulk.matching(
+        select(ImportKey.row_key, ImportKey.member_id, ImportKey.joined_member_id)
+        .where(ImportKey.merchant_id == merchant_id), ImportKey.row_key, keys)}
 
 
 def _check_cards(merchant_id: int, checked: list[dict], known: dict, errors: list) -> None:
-    cards = [c["card_no"] for c in checked if c["card_no"]]
-    owners = {}
-    for start in range(0, len(cards), BATCH):
-        owners.update(db.session.execute(select(Member.card_no, Member.id).where(
-            Member.merchant_id == merchant_id,
-            Member.card_no.in_(cards[start:start + BATCH]))).all())
+    owners = dict(bulk.matching(
+        select(Member.card_no, Member.id).where(Member.merchant_id == merchant_id),
+        Member.card_no, [c["card_no"] for c in checked if c["card_no"]]))
     for clean in checked:
         owner = owners.get(clean["card_no"])
         if owner is not None and owner not in known.get(clean["key"], ()):
@@ -114,40 +111,35 @@ def _write(merchant: Merchant, new: list[dict], old: list[dict], known: dict) ->
         _create(merchant, new[start:start + BATCH])
         log.info("import merchant=%s created %s/%s", merchant.id,
                  min(start + BATCH, len(new)), len(new))
-    for start in range(0, len(old), BATCH):
-        batch = old[start:start + BATCH]
-        for clean in _changing(merchant, batch, known):
-            _update(merchant, known[clean["key"]][1], clean)
+    for clean in _changing(merchant, old, known):
+        _update(merchant, known[clean["key"]][1], clean)
 
 
 def _create(merchant: Merchant, batch: list[dict]) -> None:
     moment, tz = now(), merchant.timezone
     entry = merchant.rules["tiers"][0]["code"]
-    ids = db.session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), [
-        {"merchant_id": merchant.id, "card_no": c["card_no"], "nickname": c["name"],
-         "phone": c["phone"], "status": "active", "tier_code": c["tier"] or entry,
-         "growth_value": c["growth_value"],
+    ids = bulk.allocate_ids(Member.__table__, len(batch))
+    bulk.insert_rows(Member.__table__, [
+        {"id": i, "merchant_id": merchant.id,
+         "card_no": c["card_no"] or members.CARD_CODES.encode([i]), "nickname": c["name"],
+         "phone": c["phone"], "phone_suffix": c["phone"] and c["phone"][-4:],
+         "status": "active", "tier_code": c["tier"] or entry, "growth_value": c["growth_value"],
          "created_at": local_midnight(c["joined_at"], tz) if c["joined_at"] else moment}
-        for c in batch]).all()
-    generated = [{"id": i, "card_no": members.CARD_CODES.encode([i])}
-                 for i, c in zip(ids, batch, strict=True) if not c["card_no"]]
-    if generated:
-        db.session.execute(update(Member), generated)
-    accounts = db.session.scalars(insert(PointsAccount).returning(
-        PointsAccount.id, sort_by_parameter_order=True), [
-        {"merchant_id": merchant.id, "member_id": i, "updated_at": moment} for i in ids]).all()
-    growth = [{"merchant_id": merchant.id, "member_id": i, "amount": c["growth_value"],
-               "source": "migration", "created_at": moment}
-              for i, c in zip(ids, batch, strict=True) if c["growth_value"]]
-    if growth:
-        db.session.execute(insert(GrowthEvent), growth)
-    db.session.execute(insert(ImportKey), [
-        {"merchant_id": merchant.id, "row_key": c["key"], "member_id": i, "phone": c["phone"],
-         "created_at": moment} for i, c in zip(ids, batch, strict=True)])
+        for i, c in zip(ids, batch, strict=True)])
+    growth = [(i, c) for i, c in zip(ids, batch, strict=True) if c["growth_value"]]
+    bulk.insert_rows(GrowthEvent.__table__, [
+        {"id": g, "merchant_id": merchant.id, "member_id": i, "amount": c["growth_value"],
+         "source": "migration", "created_at": moment}
+        for g, (i, c) in zip(bulk.allocate_ids(GrowthEvent.__table__, len(growth)), growth,
+                             strict=True)])
+    bulk.insert_rows(ImportKey.__table__, [
+        {"id": k, "merchant_id": merchant.id, "row_key": c["key"], "member_id": i,
+         "phone": c["phone"], "created_at": moment}
+        for k, i, c in zip(bulk.allocate_ids(ImportKey.__table__, len(batch)), ids, batch,
+                           strict=True)])
     ledger.open_balances(merchant.id, [
-        {"account_id": a, "member_id": i, "amount": c["balance"],
-         "expires_at": _expiry(c, tz), "idempotency_key": f"import:{c['key']}"}
-        for i, a, c in zip(ids, accounts, batch, strict=True)])
+        {"member_id": i, "amount": c["balance"], "expires_at": _expiry(c, tz),
+         "idempotency_key": f"import:{c['key']}"} for i, c in zip(ids, batch, strict=True)])
 
 
 def _expiry(clean: dict, timezone: str):
@@ -156,16 +148,16 @@ def _expiry(clean: dict, timezone: str):
     return local_midnight(day + timedelta(days=1), timezone) if day else None
 
 
-def _changing(merchant: Merchant, batch: list[dict], known: dict) -> list[dict]:
+def _changing(merchant: Merchant, rows: list[dict], known: dict) -> list[dict]:
     """The rows seen before that would change something (a re-import usually has none)."""
-    ids = [known[c["key"]][1] for c in batch]
-    members_now = {row.id: row for row in db.session.execute(select(
-        Member.id, Member.tier_code, Member.growth_value).where(Member.id.in_(ids)))}
-    credited = set(db.session.scalars(select(LedgerEntry.idempotency_key).where(
-        LedgerEntry.merchant_id == merchant.id,
-        LedgerEntry.idempotency_key.in_([f"import:{c['key']}" for c in batch]))))
+    ids = [known[c["key"]][1] for c in rows]
+    members_now = {row.id: row for row in bulk.matching(
+        select(Member.id, Member.tier_code, Member.growth_value), Member.id, ids)}
+    credited = {key for key, in bulk.matching(
+        select(LedgerEntry.idempotency_key).where(LedgerEntry.merchant_id == merchant.id),
+        LedgerEntry.idempotency_key, [f"import:{c['key']}" for c in rows])}
     rules = merchant.rules["tiers"]
-    return [c for c, member_id in zip(batch, ids, strict=True)
+    return [c for c, member_id in zip(rows, ids, strict=True)
             if (c["balance"] and f"import:{c['key']}" not in credited)
             or c["growth_value"] > members_now[member_id].growth_value
             or (c["tier"] and _rank(c["tier"], rules)
@@ -203,11 +195,11 @@ def join_verified_phone(*, merchant_id: int, member_id: int, phone: str) -> dict
     if key is None or key.member_id == member_id:
         return {"joined": False, "points_moved": 0}
     moved = _move_lots(merchant_id, key.member_id, member_id)
-    _merge_profile(merchant_id, key.member_id, member_id)
+    cards = _merge_profile(merchant_id, key.member_id, member_id)
     key.joined_member_id = member_id
     audit.record(merchant_id=merchant_id, action="member.import_join", target_type="member",
                  target_id=member_id, after={"imported_member_id": key.member_id,
-                                             "points_moved": moved})
+                                             "points_moved": moved, **cards})
     return {"joined": True, "imported_member_id": key.member_id, "points_moved": moved}
 
 
@@ -228,7 +220,8 @@ def _move_lots(merchant_id: int, source_id: int, target_id: int) -> int:
     return total
 
 
-def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> None:
+def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> dict:
+    """Growth, tier, nickname and the legacy card move over; answers the card change."""
     source, target = db.session.get(Member, source_id), db.session.get(Member, target_id)
     rules = db.session.get(Merchant, merchant_id).rules["tiers"]
     target.growth_value += source.growth_value
@@ -236,6 +229,15 @@ def _merge_profile(merchant_id: int, source_id: int, target_id: int) -> None:
         target.tier_code = source.tier_code
     target.nickname = target.nickname or source.nickname
     source.status, source.growth_value, source.phone = "merged", 0, None
+    if source.card_no == members.CARD_CODES.encode([source.id]):
+        return {}  # the file had no card for this member: the WeChat card stays
+    # The customer carries the old cashier's card and staff look them up by it: it becomes
+    # the member's card (the number WeChat gave minutes ago is kept in the audit record).
+    cards = {"card_no": source.card_no, "replaced_card_no": target.card_no}
+    source.card_no = None
+    db.session.flush()  # the card number is unique per merchant: free it first
+    target.card_no = cards["card_no"]
+    return cards
 
 
 events.subscribe(events.PHONE_VERIFIED, join_verified_phone)

@@ -75,6 +75,9 @@ FROM scored
 def score(merchant_id: int) -> dict:
     """Recompute one merchant's scores (replaces the previous run's)."""
     moment = now()
+    if db.engine.dialect.name == "postgresql":
+        # three rankings sort every scored member: in memory, not spilled to disk (4 MB default)
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(delete(RfmScore).where(RfmScore.merchant_id == merchant_id))
     db.session.execute(text(_sql(db.engine.dialect.name)), {
         "merchant_id": merchant_id, "now_epoch": int(moment.timestamp()),

@@ -19,9 +19,9 @@ A path that rewards two members (referrals) takes each member's locks in this or
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
-from core import events
+from core import bulk, events
 from core.clock import add_months, now
 from core.errors import InsufficientPoints
 from core.extensions import db
@@ -228,30 +228,32 @@ def give_back_part(*, merchant_id: int, member_id: int, original: LedgerEntry, s
     db.session.flush()
     return entry
 def open_balances(merchant_id: int, openings: list[dict]) -> int:
-    """Bulk path for imports: one `adjust`/`migration` credit and lot per new, empty account.
+    """Bulk path for imports: new members' points accounts, opened with their balances.
 
-    Each opening is {account_id, member_id, amount, expires_at, idempotency_key}; the accounts
-    must have been created in this transaction (balance 0, no entries, no debt), so
-    balance_after = amount and the invariants of `post` hold without locking row by row.
+    Each opening is {member_id, amount, expires_at, idempotency_key} for a member created in
+    this transaction. Its account is created here with balance = amount, and a positive
+    amount is one `adjust`/`migration` credit (balance_after = amount) with its lot, so the
+    invariants of `post` hold without locking row by row. Rows are streamed with
+    pre-allocated ids (`core.bulk`). Returns how many balances were opened.
     """
-    openings = [o for o in openings if o["amount"] > 0]
     moment = now()
-    for start in range(0, len(openings), 1000):
-        _open_batch(merchant_id, openings[start:start + 1000], moment)
-    return len(openings)
-
-
-def _open_batch(merchant_id: int, batch: list[dict], moment: datetime) -> None:
-    entry_ids = db.session.scalars(insert(LedgerEntry).returning(
-        LedgerEntry.id, sort_by_parameter_order=True), [
-        {"merchant_id": merchant_id, "account_id": o["account_id"], "member_id": o["member_id"],
+    accounts = bulk.allocate_ids(PointsAccount.__table__, len(openings))
+    bulk.insert_rows(PointsAccount.__table__, [
+        {"id": a, "merchant_id": merchant_id, "member_id": o["member_id"], "balance": o["amount"],
+         "lifetime_earned": o["amount"], "updated_at": moment}
+        for a, o in zip(accounts, openings, strict=True)])
+    credits = [(a, o) for a, o in zip(accounts, openings, strict=True) if o["amount"] > 0]
+    entries = bulk.allocate_ids(LedgerEntry.__table__, len(credits))
+    bulk.insert_rows(LedgerEntry.__table__, [
+        {"id": e, "merchant_id": merchant_id, "account_id": a, "member_id": o["member_id"],
          "type": "adjust", "reason_code": "migration", "amount": o["amount"],
          "balance_after": o["amount"], "ref_type": "import", "ref_id": o["idempotency_key"][:64],
-         "idempotency_key": o["idempotency_key"], "created_at": moment} for o in batch]).all()
-    db.session.execute(insert(Lot), [
-        {"merchant_id": merchant_id, "account_id": o["account_id"], "entry_id": entry_id,
+         "idempotency_key": o["idempotency_key"], "created_at": moment}
+        for e, (a, o) in zip(entries, credits, strict=True)])
+    bulk.insert_rows(Lot.__table__, [
+        {"id": lot, "merchant_id": merchant_id, "account_id": a, "entry_id": e,
          "amount": o["amount"], "remaining": o["amount"], "earned_at": moment,
-         "expires_at": o["expires_at"]} for o, entry_id in zip(batch, entry_ids, strict=True)])
-    db.session.execute(update(PointsAccount), [
-        {"id": o["account_id"], "balance": o["amount"], "lifetime_earned": o["amount"]}
-        for o in batch])
+         "expires_at": o["expires_at"]}
+        for lot, e, (a, o) in zip(bulk.allocate_ids(Lot.__table__, len(credits)), entries,
+                                  credits, strict=True)])
+    return len(credits)

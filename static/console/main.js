@@ -9,6 +9,7 @@ import * as campaigns from "./pages/campaigns.js";
 import * as counter from "./pages/counter.js";
 import * as contests from "./pages/contests.js";
 import * as dashboard from "./pages/dashboard.js";
+import * as reports from "./pages/reports.js";
 import * as items from "./pages/items.js";
 import * as login from "./pages/login.js";
 import * as lotteries from "./pages/lotteries.js";
@@ -29,6 +30,7 @@ const STAFF = [...MANAGERS, "clerk", "support"];
 // The roles the API lets in (x-roles in the OpenAPI document); the first allowed is home.
 const PAGES = [
   { path: "dashboard", module: dashboard, roles: MANAGERS },
+  { path: "reports", module: reports, roles: MANAGERS },
   { path: "vouchers", module: vouchers, roles: [...MANAGERS, "clerk"] },
   { path: "packages", module: packages, roles: [...MANAGERS, "clerk"] },
   { path: "members", module: members, roles: STAFF },

@@ -7,6 +7,18 @@ from playwright.sync_api import Page, expect
 from tests.helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# page.evaluate on a Chart.js canvas: how many pixels are drawn, and the chart's data
+CHART_PIXELS = """canvas => {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) drawn++;
+  const chart = Chart.getChart(canvas);
+  return {drawn, data: chart.data.datasets.map(d => d.data)};
+}"""
+CHART_LABELS = """canvas => {
+  const chart = Chart.getChart(canvas);
+  return {labels: chart.data.labels, data: chart.data.datasets.map(d => d.data)};
+}"""
 
 
 def staff_login(page: Page, merchant: dict, staff: dict) -> None:

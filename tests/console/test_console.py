@@ -6,17 +6,10 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.console.steps import accessibility, menu, screenshot, staff_login
+from tests.console.steps import CHART_PIXELS, accessibility, menu, screenshot, staff_login
 from tests.helpers import balance, purchase
 from tests.mall.shop import create_item, db_stock, placed
 
-CHART_PIXELS = """canvas => {
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let drawn = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) drawn++;
-  const chart = Chart.getChart(canvas);
-  return {drawn, data: chart.data.datasets.map(d => d.data)};
-}"""
 SPOIL_ACCESS_TOKEN = """() => {
   const session = JSON.parse(localStorage.getItem("jifen.console"));
   localStorage.setItem("jifen.console", JSON.stringify({...session, access: "spoilt"}));
@@ -40,7 +33,7 @@ def test_an_owner_sees_the_dashboard_chart_and_downloads_a_report(api, client, p
     series = page.locator("#chart-series").evaluate(CHART_PIXELS)
     assert series["drawn"] > 0 and sum(series["data"][0]) == 228
     assert page.locator("#chart-tiers").evaluate(CHART_PIXELS)["data"] == [[1, 0, 0]]
-    assert menu(page) == ["dashboard", "vouchers", "packages", "members", "followups",
+    assert menu(page) == ["dashboard", "reports", "vouchers", "packages", "members", "followups",
                           "adjustments", "items", "orders", "rules", "campaigns", "audit",
                           "counter", "wallet", "lotteries", "contests", "segments", "imports",
                           "webhooks"]

@@ -35,6 +35,9 @@ def test_rows_are_checked_field_by_field_without_a_database():
     assert {field for field, _ in problems} == {"phone", "balance", "expires_at", "tier",
                                                 "growth_value"}
     assert importing.read("phone,name\n1,2\n")[1][0]["row"] == 1
+    dates = [importing.check({**rows[0], "joined_at": value}, {}, today)[0]["joined_at"]
+             for value in ("2027-06-30", "2027/6/30", "20270630", "2027-06/30", "2027-13-01")]
+    assert dates == [datetime(2027, 6, 30).date()] * 3 + [None, None]
     assert importing.decode("会员".encode("gb18030")) == "会员"
     assert importing.decode(b"\xef\xbb\xbfphone") == "phone"
 
@@ -53,6 +56,9 @@ def test_a_dry_run_reports_and_writes_nothing_then_the_real_run_imports(app, cli
     assert page[0]["tier"] == "platinum" and page[0]["balance"] == 1200
     assert page[0]["growth_value"] == 6000 and page[0]["nickname"] == "王小美"
     assert page[0]["created_at"].startswith("2019-03-07T16:00")  # midnight in Shanghai
+    # the front desk finds imported members by the last 4 digits of their phone
+    by_suffix = client.get("/api/v1/admin/members?q=0002", headers=owner).json["items"]
+    assert [m["nickname"] for m in by_suffix] == ["李丽"]
     with app.app_context():
         lot = db.session.scalars(select(Lot).where(Lot.merchant_id == merchant_id,
                                                    Lot.amount == 1200)).one()
@@ -126,6 +132,10 @@ def test_an_imported_member_joins_the_wechat_member_who_verifies_the_same_phone(
     assert {e["expires_at"][:10] for e in points["expiring"]} >= {"2099-06-30"}
     me = client.get("/api/v1/me", headers=wechat["headers"]).json
     assert me["tier"] == "platinum" and me["growth_value"] == 6000
+    # The legacy card is the member's card from now on: WeChat shows it, staff find by it.
+    assert client.get("/api/v1/me/card", headers=wechat["headers"]).json["card_no"] == "LC0001"
+    found = client.get("/api/v1/admin/members?q=LC0001", headers=owner).json["items"]
+    assert [m["id"] for m in found] == [wechat["id"]]
     reimport = _upload(client, owner, GOOD, dry_run=False).json
     assert (reimport["created"], reimport["updated"]) == (0, 3)
     assert client.get("/api/v1/me/points", headers=wechat["headers"]).json["balance"] == 1300

@@ -2,7 +2,10 @@
 // leaderboard, CSV downloads.
 
 import { t, yuan } from "/static/lib/i18n.js";
-import { act, buttons, field, h, readForm, table } from "/static/lib/ui.js";
+import { act, h, readForm, table } from "/static/lib/ui.js";
+import {
+  barChart, chartCard, doughnutChart, downloads, kpi, percent, periodForm,
+} from "../charts.js";
 
 const COLOURS = { issued: "#2e9d6a", redeemed: "#c2185b", expired: "#9e9e9e" };
 const TIER_COLOURS = ["#b0bec5", "#7e57c2", "#26a69a", "#ffa726", "#ef5350", "#5c6bc0"];
@@ -12,16 +15,9 @@ const ENGAGEMENT = ["checkins", "checkin_members", "shares", "share_visits", "re
   "referrals_invited", "referrals_qualified", "activity_tasks"];
 
 export function render(view, { api }) {
-  // Empty dates: the server's default period (the last 30 days in the merchant's timezone).
-  const filters = h("form", { id: "period", class: "toolbar" },
-    field("from", t("dash.from"), { kind: "date" }),
-    field("to", t("dash.to"), { kind: "date" }),
-    field("bucket", t("dash.bucket"), { options: ["day", "week", "month"].map(
-      (b) => [b, t(`dash.bucket.${b}`)]) }),
-    h("button", { class: "primary", type: "submit" }, t("ui.refresh")));
   const body = h("div", { class: "dashboard" });
   const load = () => act(body, () => draw(api, body, filters));
-  filters.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  const filters = periodForm(load);
   view.append(h("h1", {}, t("nav.dashboard")), filters, body);
   load();
 }
@@ -40,17 +36,13 @@ async function draw(api, body, filters) {
     api.get("/admin/analytics/referrals", { limit: 5 }),
     api.get("/admin/analytics/engagement", range),
   ]);
-  const seriesCanvas = h("canvas", { id: "chart-series" });
-  const tiersCanvas = h("canvas", { id: "chart-tiers" });
+  const [seriesCard, seriesCanvas] = chartCard("chart-series", t("dash.series"));
+  const [tiersCard, tiersCanvas] = chartCard("chart-tiers", t("dash.tiers"));
   body.replaceChildren(
     kpis(summary, repurchase),
     h("div", { id: "engagement", class: "kpis" },
       ENGAGEMENT.map((key) => kpi(key, engagement[key]))),
-    h("div", { class: "charts" },
-      h("section", { class: "card" }, h("h2", {}, t("dash.series")),
-        h("div", { class: "chart" }, seriesCanvas)),
-      h("section", { class: "card" }, h("h2", {}, t("dash.tiers")),
-        h("div", { class: "chart" }, tiersCanvas))),
+    h("div", { class: "charts" }, seriesCard, tiersCard),
     h("section", { class: "card" }, h("h2", {}, t("dash.top_items")), table([
       [t("item.title"), (row) => row.title],
       [t("dash.units"), (row) => row.units],
@@ -67,9 +59,12 @@ async function draw(api, body, filters) {
       [t("dash.conversion"), (row) => percent(row.conversion_rate)],
       [t("dash.referral_points"), (row) => row.points_earned],
     ], referrers.items)),
-    downloads(api, { ...range, bucket }));
-  seriesChart(seriesCanvas, series.items);
-  tiersChart(tiersCanvas, summary.tier_distribution, rules.rules.tiers);
+    downloads(api, REPORTS, { ...range, bucket }));
+  barChart(seriesCanvas, series.items.map((p) => p.period), Object.entries(COLOURS).map(
+    ([key, colour]) => [t(`kpi.${key}`), series.items.map((p) => p[key]), colour]));
+  const { tiers } = rules.rules;
+  doughnutChart(tiersCanvas, tiers.map((tier) => tier.name),
+    tiers.map((tier) => summary.tier_distribution[tier.code] ?? 0), TIER_COLOURS);
 }
 
 function kpis(summary, repurchase) {
@@ -81,44 +76,4 @@ function kpis(summary, repurchase) {
     ["repurchase_rate", percent(repurchase.repurchase_rate)],
   ];
   return h("div", { class: "kpis" }, cards.map(([key, value]) => kpi(key, value)));
-}
-
-function kpi(key, value) {
-  return h("div", { class: "kpi", dataset: { kpi: key } },
-    h("span", {}, t(`kpi.${key}`)), h("strong", {}, String(value)));
-}
-
-function percent(rate) {
-  return `${(rate * 100).toFixed(1)}%`;
-}
-
-function seriesChart(canvas, points) {
-  new Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: points.map((p) => p.period),
-      datasets: Object.entries(COLOURS).map(([key, colour]) => ({
-        label: t(`kpi.${key}`), data: points.map((p) => p[key]), backgroundColor: colour })),
-    },
-    options: { animation: false, responsive: true, maintainAspectRatio: false },
-  });
-}
-
-function tiersChart(canvas, distribution, tiers) {
-  new Chart(canvas, {
-    type: "doughnut",
-    data: {
-      labels: tiers.map((tier) => tier.name),
-      datasets: [{ data: tiers.map((tier) => distribution[tier.code] ?? 0),
-                   backgroundColor: TIER_COLOURS }],
-    },
-    options: { animation: false, responsive: true, maintainAspectRatio: false },
-  });
-}
-
-function downloads(api, period) {
-  const { from, to } = period;
-  return h("section", { class: "card downloads" }, h("h2", {}, t("dash.downloads")),
-    buttons(...REPORTS.map((report) => [`${t(`dash.report.${report}`)} CSV`, () => api.download(
-      `/admin/analytics/${report}.csv`, period, `${report}-${from}-${to}.csv`)])));
 }
