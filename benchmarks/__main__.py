@@ -18,6 +18,7 @@ from benchmarks import harness, report, roundtrips, scenarios
 from benchmarks.report import p99_at_most, ratio_at_least, seconds_at_most
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+WARM_UP_SECONDS, WARM_UP_REQUESTS = 2, 500
 
 # (name, scenario, target): each row is measured against a hello run just before it
 SCENARIOS = (
@@ -47,7 +48,7 @@ def run(duration: int, lag_seconds: int, only: str | None = None) -> list[dict]:
     rows = []
     with app.app_context(), harness.stack(harness.free_port()) as stack:
         ctx = scenarios.Context(stack.base, duration, lag_seconds)
-        _load(stack, scenarios.ready(scenarios.CONNECTIONS), 3)  # workers booted, pools full
+        _load(stack, scenarios.hello(scenarios.CONNECTIONS), 3)  # every worker booted
         for name, scenario, target in _chosen(SCENARIOS, only):
             rows.append({"name": name, "target": target,
                          **_measure(stack, probe, ctx, scenario)})
@@ -68,6 +69,7 @@ def _measure(stack: harness.Stack, probe, ctx: scenarios.Context, scenario) -> d
         return {"note": plan}
     with stack.writer_running(plan.pending) if plan.pending else nullcontext():
         trips = roundtrips.measure(probe, plan.lines(roundtrips.WARMUP + roundtrips.MEASURED))
+        _warm_up(stack, plan)
         stack.vacuum()
         hello = _load(stack, scenarios.hello(plan.connections), ctx.duration)
         result = _load(stack, plan, plan.seconds or ctx.duration)
@@ -78,19 +80,30 @@ def _measure(stack: harness.Stack, probe, ctx: scenarios.Context, scenario) -> d
             "note": _notes(result, trips)}
 
 
+def _warm_up(stack: harness.Stack, plan: scenarios.Plan) -> None:
+    """A short load of the plan's own requests: every worker's pool holds the connections
+    (and every backend the catalog caches) the measured load will use."""
+    path = harness.write_requests(plan.lines(min(plan.pool, WARM_UP_REQUESTS)))
+    harness.wrk(stack.base, path, cycle=plan.cycle, connections=plan.connections,
+                duration=WARM_UP_SECONDS)
+    os.unlink(path)
+
+
 def _load(stack: harness.Stack, plan: scenarios.Plan, seconds: int) -> dict:
     """wrk with the plan's requests between two drained, sampled moments."""
     count = plan.pool if plan.cycle else scenarios.MAX_RPS * seconds
     path = harness.write_requests(plan.lines(count))
     stack.drain()
     before = stack.sample()
-    with scenarios.LagWatch(plan.pending) if plan.pending else nullcontext() as watch:
+    with scenarios.LagWatch(plan.pending, seconds) if plan.pending else nullcontext() as watch:
         result = harness.wrk(stack.base, path, cycle=plan.cycle,
                              connections=plan.connections, duration=seconds)
     drained = stack.drain()
-    cpu = harness.cpu_between(before, stack.sample())
+    after = stack.sample()
+    cpu = harness.cpu_between(before, after)
+    served = stack.served(before, after) or result["requests"]
     os.unlink(path)
-    return {**result, "cpu_ms": report.per_request(cpu["ms"], result["requests"]),
+    return {**result, "cpu_ms": report.per_request(cpu["ms"], served), "served": served,
             "pg_came": cpu["pg_came"], "pg_went": cpu["pg_went"], "drained_s": drained,
             "lag": watch.samples if watch else None}
 

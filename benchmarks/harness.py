@@ -31,9 +31,9 @@ SECRET = "bench-secret-" + "b" * 40
 # PostgreSQL's application_name tells the server's backends apart from the harness' own
 SERVER, WRITER, HARNESS, MONITOR = "jifen-bench-app", "jifen-bench-writer", \
     "jifen-bench-harness", "jifen-bench-monitor"
-LOGS = Path(tempfile.gettempdir())
 DRAIN_TIMEOUT = 120.0
 FAST_HELLO_MS = 100.0  # /healthz answering within this: no queue in front of the workers
+ACCESS_LINE = b'"logger": "jifen.access"'
 QUIET_TICKS = 2  # gunicorn's CPU over one poll when idle (its own timers, our probe)
 
 
@@ -75,9 +75,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _spawn(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
-    with open(LOGS / log_name, "w") as log:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+def _spawn(command: list[str], env: dict, name: str) -> tuple[subprocess.Popen, Path]:
+    """The command with its output in a log of its own (runs from other checkouts may be
+    writing theirs at the same time)."""
+    descriptor, path = tempfile.mkstemp(prefix=f"jifen-bench-{name}-", suffix=".log")
+    with os.fdopen(descriptor, "w") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log), Path(path)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -96,9 +99,9 @@ class Stack:
     def __init__(self, port: int):
         self.base = f"http://127.0.0.1:{port}"
         self.port = port
-        self.gunicorn = _spawn([sys.executable, "-m", "gunicorn", "-c",
-                                str(ROOT / "gunicorn.conf.py"), "app:create_app()"],
-                               environment(port), "jifen-bench-gunicorn.log")
+        self.gunicorn, self.log = _spawn([sys.executable, "-m", "gunicorn", "-c",
+                                          str(ROOT / "gunicorn.conf.py"), "app:create_app()"],
+                                         environment(port), "gunicorn")
         self.writer: subprocess.Popen | None = None
         self.monitor = psycopg.connect(_named(DATABASE_URL, MONITOR), autocommit=True)
         self.monitor_pid = self.monitor.info.backend_pid
@@ -115,7 +118,7 @@ class Stack:
     def wait_ready(self) -> None:
         for _ in range(600):
             if self.gunicorn.poll() is not None:
-                raise RuntimeError("gunicorn exited; see jifen-bench-gunicorn.log")
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
             try:
                 if requests.get(f"{self.base}/readyz", timeout=5).status_code == 200:
                     return
@@ -128,14 +131,14 @@ class Stack:
     def writer_running(self, pending):
         """`flask mall writer` beside gunicorn, with the same environment; `pending()` tells
         the entries it has not written yet."""
-        self.writer = _spawn([sys.executable, "-m", "flask", "mall", "writer",
-                              "--consumer", "bench-writer"],
-                             environment(self.port, WRITER), "jifen-bench-writer.log")
+        self.writer, log = _spawn([sys.executable, "-m", "flask", "mall", "writer",
+                                   "--consumer", "bench-writer"],
+                                  environment(self.port, WRITER), "writer")
         self.pending = pending
         try:
             yield
             if self.writer.poll() is not None:
-                raise RuntimeError("the writer exited; see jifen-bench-writer.log")
+                raise RuntimeError(f"the writer exited; see {log}")
         finally:
             _stop(self.writer)
             self.writer, self.pending = None, lambda: 0
@@ -180,9 +183,17 @@ class Stack:
         titled = {pid for pid, proc in procs.items() if proc.ppid == self.postmaster
                   and cpu.backend_database(cpu.title(pid)) == self.monitor.info.dbname}
         writer = cpu.descendants(self.writer.pid, procs) if self.writer else set()
-        return {"procs": procs, "groups": {
+        return {"procs": procs, "log_at": self.log.stat().st_size, "groups": {
             "app": self._app_pids(procs), "writer": writer,
             "pg": (listed | titled) - {self.monitor_pid}, "redis": {self.redis_pid}}}
+
+
+    def served(self, before: dict, after: dict) -> int:
+        """Requests the app answered between two samples, from its access log (one JSON line
+        each): those wrk gave up on at its end included, which its own count misses."""
+        with open(self.log, "rb") as log:
+            log.seek(before["log_at"])
+            return log.read(after["log_at"] - before["log_at"]).count(ACCESS_LINE)
 
 
 def cpu_between(before: dict, after: dict) -> dict:

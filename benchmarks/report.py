@@ -105,7 +105,8 @@ def _trips(trips: dict | None) -> str:
 
 
 def _check(row: dict) -> str:
-    verdict = row["target"].verdict(row) if row.get("target") else ""
+    measured = row.get("target") and "requests" in row
+    verdict = row["target"].verdict(row) if measured else ""
     return " · ".join(part for part in (verdict, row.get("check"), row.get("note")) if part)
 
 
