@@ -31,7 +31,7 @@ SECRET = "bench-secret-" + "b" * 40
 # PostgreSQL's application_name tells the server's backends apart from the harness' own
 SERVER, WRITER, HARNESS, MONITOR = "jifen-bench-app", "jifen-bench-writer", \
     "jifen-bench-harness", "jifen-bench-monitor"
-DRAIN_TIMEOUT = 120.0
+DRAIN_TIMEOUT = 300.0  # a flash-sale writer that fell behind may need minutes
 FAST_HELLO_MS = 100.0  # /healthz answering within this: no queue in front of the workers
 ACCESS_LINE = b'"logger": "jifen.access"'
 QUIET_TICKS = 2  # gunicorn's CPU over one poll when idle (its own timers, our probe)
