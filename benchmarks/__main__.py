@@ -56,6 +56,7 @@ def run(duration: int, lag_seconds: int, only: str | None = None) -> list[dict]:
         for name, function, target in _chosen(IN_PROCESS, only):
             stack.vacuum()
             rows.append({"name": name, "target": target, **function(ctx)})
+            print(report.table(rows[-1:]).splitlines()[-1], flush=True)
     return rows
 
 
