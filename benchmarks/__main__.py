@@ -102,7 +102,7 @@ def _load(stack: harness.Stack, plan: scenarios.Plan, seconds: int) -> dict:
     drained = stack.drain()
     after = stack.sample()
     cpu = harness.cpu_between(before, after)
-    served = stack.served(before, after) or result["requests"]
+    served = max(stack.served(before, after), result["requests"])
     os.unlink(path)
     return {**result, "cpu_ms": report.per_request(cpu["ms"], served), "served": served,
             "pg_came": cpu["pg_came"], "pg_went": cpu["pg_went"], "drained_s": drained,

@@ -46,9 +46,10 @@ def members(merchant_id: int, count: int) -> list[int]:
 
 
 def member_token(merchant_id: int, member_id: int) -> str:
-    """An access token for a member (as WeChat login would issue)."""
+    """An access token for a member with the claims a WeChat login's carries (its own login
+    family included); no refresh token, which the benchmark never uses."""
     return create_access_token(str(member_id), additional_claims={
-        "mid": merchant_id, "kind": "member", "role": None})
+        "mid": merchant_id, "kind": "member", "role": None, "fam": uuid.uuid4().hex})
 
 
 def owner_token(merchant_id: int) -> str:
