@@ -47,7 +47,7 @@ def run(duration: int, lag_seconds: int, only: str | None = None) -> list[dict]:
     probe = harness.make_app()  # the round-trip count's own app: its requests, its contexts
     rows = []
     with app.app_context(), harness.stack(harness.free_port()) as stack:
-        ctx = scenarios.Context(stack.base, duration, lag_seconds)
+        ctx = scenarios.Context(duration, lag_seconds)
         _load(stack, scenarios.hello(scenarios.CONNECTIONS), 3)  # every worker booted
         for name, scenario, target in _chosen(SCENARIOS, only):
             rows.append({"name": name, "target": target,

@@ -67,10 +67,10 @@ class Merchant:
 
 
 class Context:
-    """What the scenarios of a run share: the server, durations and the seeded merchants."""
+    """What the scenarios of a run share: its durations and the seeded merchants."""
 
-    def __init__(self, base: str, duration: int, lag_seconds: int):
-        self.base, self.duration, self.lag_seconds = base, duration, lag_seconds
+    def __init__(self, duration: int, lag_seconds: int):
+        self.duration, self.lag_seconds = duration, lag_seconds
         self._merchants: dict[str, Merchant] = {}
 
     def merchant(self, name: str) -> Merchant:
