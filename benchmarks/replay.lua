@@ -1,7 +1,9 @@
 -- Replays pre-built requests (one per line: METHOD \t PATH \t HEADERS \t BODY, headers
 -- separated by \31 as "Name: value"). Thread k of n takes lines k, k+n, ...
 -- cycle=1 loops over them (reads); cycle=0 sends each once, then stops the thread and pads
--- in-flight connections with the hello endpoint (counted apart as "padding").
+-- in-flight connections with the hello endpoint (counted apart as "padding": a scenario that
+-- pads ran out of requests before the end).
+-- "Idempotency-Key: *" gets a key unique to each request sent, as a real client makes one.
 -- 409 answers are counted apart too: they are the expected refusals of some scenarios.
 local threads = {}
 local counter = 0
@@ -14,7 +16,8 @@ end
 
 function init(args)
   local file, cycle, nthreads = args[1], args[2] == "1", tonumber(args[3])
-  requests, i, received, padding, conflicts, is_cycle = {}, 0, 0, 0, 0, cycle
+  key_prefix = args[4] .. "-" .. id .. "-"
+  requests, i, sent, received, padding, conflicts, is_cycle = {}, 0, 0, 0, 0, 0, cycle
   local lines = {}
   for line in io.lines(file) do table.insert(lines, line) end
   for n, line in ipairs(lines) do
@@ -34,6 +37,9 @@ function parse(line)
     h[k] = v
   end
   if body == "" then body = nil end
+  if h["Idempotency-Key"] == "*" then  -- formatted when sent
+    return {method = method, path = path, headers = h, body = body}
+  end
   return wrk.format(method, path, h, body)
 end
 
@@ -42,7 +48,11 @@ function request()
   if i > #requests then
     if is_cycle then i = 1 else padding = padding + 1; return hello end
   end
-  return requests[i]
+  local r = requests[i]
+  if type(r) == "string" then return r end
+  sent = sent + 1
+  r.headers["Idempotency-Key"] = key_prefix .. sent
+  return wrk.format(r.method, r.path, r.headers, r.body)
 end
 
 function response(status, headers, body)
