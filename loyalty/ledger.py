@@ -229,7 +229,7 @@ def call(function: str, refusals: dict[str, Callable[[dict], Exception]] | None 
         if refused is None:
             raise
         raise refused from exc
-    if (posted := answer.get("post", answer)) is not None:
+    if (posted := answer.get("post", answer)) and "fresh" in posted:  # it posted points
         _settle(posted)
     return answer
 
