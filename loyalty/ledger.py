@@ -89,12 +89,13 @@ def post(*, merchant_id: int, member_id: int, amount: int, type: str, reason: st
     `expires_at` sets a credit's lot expiry (a migrated balance keeps its original one).
     """
     if restore is None and in_sql():
+        moment = now()
         if amount > 0:
-            expires_at = expires_at or _expiry(merchant_id, now())
+            expires_at = expires_at or _expiry(merchant_id, moment)
         return entry_of(call(
             "jifen_post", merchant=merchant_id, member=member_id, amount=amount, type=type,
             reason=reason, ref_type=ref.type if ref else None, ref_id=ref.id if ref else None,
-            key=idempotency_key, now=now(), expires_at=expires_at, shortfall=on_shortfall,
+            key=idempotency_key, now=moment, expires_at=expires_at, shortfall=on_shortfall,
             prefer=prefer_lot_id, operator=operator_id, note=note, reverses=reverses_id))
     account = lock_account(merchant_id, member_id)
     if idempotency_key and (existing := find_by_key(merchant_id, idempotency_key)):
