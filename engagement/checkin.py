@@ -17,7 +17,7 @@ from core.extensions import db, rds
 from core.models import Merchant
 from engagement import policy, rewards
 from engagement.models import CheckIn
-from loyalty import ledger, members
+from loyalty import ledger, members, tiers
 from loyalty.models import Member
 
 CLAIM_TTL = 2 * 24 * 3600  # longer than any local day lasts in UTC
@@ -33,6 +33,7 @@ def check_in(member: Member) -> CheckIn:
         raise AlreadyCheckedIn()
     try:
         checkin = _record(merchant, member, today)
+        db.session.expunge(checkin)  # the answer is the row as written: no reload after commit
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -44,16 +45,22 @@ def check_in(member: Member) -> CheckIn:
 
 
 def _record(merchant: Merchant, member: Member, today: date) -> CheckIn:
+    ladder, key = merchant.rules["checkin"]["ladder"], f"checkin:{member.id}:{today.isoformat()}"
+    if ledger.in_sql():  # streak, check-in, credit and growth in one round trip
+        moment = now()
+        done = ledger.call("jifen_checkin", merchant=merchant.id, member=member.id, day=today,
+                           ladder=ladder, key=key, expires_at=ledger.expiry_of(merchant, moment),
+                           now=moment)
+        tiers.grown(member, done["growth"])
+        return ledger.adopt(CheckIn, done["checkin"])
     yesterday = _checkin_on(member.id, today - timedelta(days=1))
     streak = yesterday.streak + 1 if yesterday else 1
     checkin = CheckIn(merchant_id=member.merchant_id, member_id=member.id, day=today,
-                      streak=streak,
-                      points=policy.ladder_points(merchant.rules["checkin"]["ladder"], streak))
+                      streak=streak, points=policy.ladder_points(ladder, streak))
     db.session.add(checkin)
     db.session.flush()
     rewards.credit(member, checkin.points, reason="checkin",
-                   ref=ledger.Ref("checkin", str(checkin.id)),
-                   key=f"checkin:{member.id}:{today.isoformat()}")
+                   ref=ledger.Ref("checkin", str(checkin.id)), key=key)
     return checkin
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import events, merchants
-from core.clock import local_date
+from core.clock import local_date, now
 from core.errors import Conflict
 from core.extensions import db
 from core.models import Merchant
@@ -59,10 +59,41 @@ def record_purchase(merchant: Merchant, *, order_no: str, member: dict, amount_f
 
 def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, category,
                   redemption_no=None):
-    first = db.session.execute(select(PosOrder.id).where(
-        PosOrder.member_id == buyer.id).limit(1)).first() is None
     points = pure.earn_points(amount_fen, merchant.rules["earning"]["points_per_yuan"],
                               multiplier_for(merchant, buyer, paid_at, category))
+    if ledger.in_sql() and redemption_no is None:
+        order, first = _credit_in_sql(merchant, buyer, order_no, amount_fen, paid_at, store_id,
+                                      category, points)
+    else:
+        order, first = _credit_in_python(merchant, buyer, order_no, amount_fen, paid_at,
+                                         store_id, category, points, redemption_no)
+    events.publish(events.ORDER_PAID, member=buyer, order_no=order_no, amount_fen=amount_fen,
+                   source="pos")
+    if first and amount_fen > 0:
+        events.publish(events.FIRST_PURCHASE, member=buyer, source=f"pos:{order_no}")
+        order.balance_after = ledger.balance(merchant.id, buyer.id)  # with a referral reward
+    return order
+
+
+def _credit_in_sql(merchant, buyer, order_no, amount_fen, paid_at, store_id, category, points):
+    """The order, growth and earn in one round trip (the ledger's `jifen_pos_earn`)."""
+    held = points > 0 and hooks.counter.hold_pending(merchant, buyer.id, order_no, points)
+    moment = now()
+    done = ledger.call("jifen_pos_earn", merchant=merchant.id, member=buyer.id,
+                       order_no=order_no, amount_fen=amount_fen, paid_at=paid_at,
+                       store=store_id, category=category, points=points,
+                       post=points > 0 and not held, growth=amount_fen // 100,
+                       expires_at=ledger.expiry_of(merchant, moment), now=moment)
+    tiers.grown(buyer, done["growth"])
+    order = ledger.adopt(PosOrder, done["order"])
+    events.publish(events.POS_ORDER_CREDITED, merchant=merchant, order=order)
+    return order, done["first"]
+
+
+def _credit_in_python(merchant, buyer, order_no, amount_fen, paid_at, store_id, category,
+                      points, redemption_no):
+    first = db.session.execute(select(PosOrder.id).where(
+        PosOrder.member_id == buyer.id).limit(1)).first() is None
     order = PosOrder(merchant_id=merchant.id, order_no=order_no, member_id=buyer.id,
                      amount_fen=amount_fen, paid_at=paid_at, store_id=store_id,
                      category=category, points_earned=points, balance_after=0)
@@ -80,12 +111,7 @@ def _credit_order(merchant, buyer, order_no, amount_fen, paid_at, store_id, cate
         order.entry_id, order.balance_after = entry.id, entry.balance_after
     else:
         order.balance_after = ledger.balance(merchant.id, buyer.id)
-    events.publish(events.ORDER_PAID, member=buyer, order_no=order_no, amount_fen=amount_fen,
-                   source="pos")
-    if first and amount_fen > 0:
-        events.publish(events.FIRST_PURCHASE, member=buyer, source=f"pos:{order_no}")
-        order.balance_after = ledger.balance(merchant.id, buyer.id)  # with a referral reward
-    return order
+    return order, first
 
 
 def _order(merchant_id: int, order_no: str, *, lock: bool = False) -> PosOrder | None:

@@ -18,8 +18,13 @@ def add_growth(member: Member, amount: int, source: str) -> None:
     """Grow a member's growth value and upgrade their tier at once (never down here).
 
     The account is locked first (the lock order in loyalty/ledger.py), then the growth is
-    added in one UPDATE on the member row, so concurrent purchases never lose an update."""
+    added in one UPDATE on the member row, so concurrent purchases never lose an update
+    (on PostgreSQL both in the ledger's `jifen_grow`, one round trip)."""
     if amount <= 0:
+        return
+    if ledger.in_sql():
+        grown(member, ledger.call("jifen_grow", merchant=member.merchant_id, member=member.id,
+                                  amount=amount, source=source, now=now()))
         return
     ledger.lock_account(member.merchant_id, member.id)
     db.session.add(GrowthEvent(merchant_id=member.merchant_id, member_id=member.id,
@@ -29,11 +34,19 @@ def add_growth(member: Member, amount: int, source: str) -> None:
         .values(growth_value=Member.growth_value + amount)
         .returning(Member.growth_value, Member.tier_code)
         .execution_options(synchronize_session=False)).one()
-    set_committed_value(member, "growth_value", growth)
-    set_committed_value(member, "tier_code", code)
+    grown(member, {"growth_value": growth, "tier_code": code})
+
+
+def grown(member: Member, after: dict | None) -> None:
+    """Take the growth a write answered with ({growth_value, tier_code}, None when nothing
+    grew) and upgrade the tier when it reached a higher one (TIER_CHANGED)."""
+    if after is None:
+        return
+    set_committed_value(member, "growth_value", after["growth_value"])
+    set_committed_value(member, "tier_code", after["tier_code"])
     tiers = db.session.get(Merchant, member.merchant_id).rules["tiers"]
-    reached = pure.tier_for(growth, tiers)
-    if _rank(reached["code"], tiers) > _rank(code, tiers):
+    reached = pure.tier_for(after["growth_value"], tiers)
+    if _rank(reached["code"], tiers) > _rank(after["tier_code"], tiers):
         events.publish(events.TIER_CHANGED, member=member, after=reached["code"])
         member.tier_code = reached["code"]
 

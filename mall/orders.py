@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from auth.models import Staff
 from core import audit, events, merchants
@@ -42,6 +43,7 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
         members.ensure_active(member)
         order = _write(member, hold, address=address, store_id=store_id,
                        request_key=request_key)
+        _detach(order)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -56,8 +58,11 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=N
     item = db.session.get(Item, hold.item_id)
     address = _delivery_address(item, address)
     merchants.store_of(merchant.id, store_id)
+    _check_tier(member, item, merchant)
+    if ledger.in_sql():
+        return _write_in_sql(member, merchant, item, hold, address, store_id, request_key)
     ledger.lock_account(merchant.id, member.id)  # one order of a member at a time
-    _check_member(member, item, merchant, hold.quantity)
+    _check_limits(member, item, merchant, hold.quantity)
     moment = now()
     order = Order(merchant_id=merchant.id, member_id=member.id, item_id=item.id,
                   reservation_id=hold.id, quantity=hold.quantity,
@@ -66,13 +71,14 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=N
                   address=address, store_id=store_id, created_at=moment)
     db.session.add(order)
     db.session.flush()
+    set_committed_value(order, "item", item)
     order.order_no = f"{local_date(moment, merchant.timezone):%Y%m%d}{order.id:08d}"
     debit = ledger.post(
         merchant_id=merchant.id, member_id=member.id, amount=-order.points, type="redeem",
         reason="mall_order", ref=ledger.Ref("mall_order", order.order_no),
-        idempotency_key=_debit_key(member, order, request_key))
+        idempotency_key=_debit_key(member, order.id, request_key))
     if debit.ref_id != order.order_no:  # this key's debit already paid another order
-        raise Conflict("An order was already placed with this Idempotency-Key.")
+        raise _key_reused()
     order.redeem_entry_id = debit.id
     if order.cash_fen:
         minutes = merchant.rules["mall"]["pay_timeout_minutes"]
@@ -83,10 +89,69 @@ def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=N
     return order
 
 
-def _debit_key(member: Member, order: Order, request_key: str | None) -> str:
+def _write_in_sql(member, merchant, item, hold, address, store_id, request_key) -> Order:
+    """The same order in one round trip: the ledger's `jifen_mall_order` checks limits and
+    the cap under the account lock, writes the order, debits, pays a points-only order with
+    its vouchers and takes the stock, in the order of `_write`."""
+    moment = now()
+    timezone, rules = merchant.timezone, merchant.rules["mall"]
+    today = local_date(moment, timezone)
+    paid = not item.cash_price_fen
+    codes = [vouchers.new_code() for _ in range(hold.quantity)] \
+        if paid and item.type in VOUCHER_TYPES else []
+    done = ledger.call(
+        "jifen_mall_order", refusals=REFUSALS, merchant=merchant.id, member=member.id,
+        item=item.id, quantity=hold.quantity, reservation=hold.id, points=item.points_price,
+        cash_fen=item.cash_price_fen, address=address, store=store_id,
+        debit_key=_debit_key(member, None, request_key), no_prefix=f"{today:%Y%m%d}",
+        limit_order=item.limit_per_order, limit_day=item.limit_per_member_day,
+        limit_total=item.limit_per_member_total, day_start=local_midnight(today, timezone),
+        cap=rules["monthly_redeem_cap"] or 0,
+        month_start=local_midnight(today.replace(day=1), timezone),
+        pay_deadline=None if paid else moment + timedelta(minutes=rules["pay_timeout_minutes"]),
+        vouchers=codes, voucher_expires=moment + timedelta(days=rules["voucher_valid_days"]),
+        now=moment)
+    order = ledger.adopt(Order, done["order"])
+    set_committed_value(order, "item", item)
+    set_committed_value(order, "vouchers", [ledger.adopt(Voucher, v) for v in done["vouchers"]])
+    if paid:
+        _announce_paid(order, first=done["first"])
+    return order
+
+
+def _detach(order: Order) -> None:
+    """Keep the order as written for the answer: the commit expires nothing of it, so the
+    response needs no reload of the order, its vouchers or its item."""
+    if "vouchers" not in order.__dict__:  # a new order: nothing issued, nothing to load
+        set_committed_value(order, "vouchers", [])
+    db.session.flush()
+    for row in (*order.vouchers, order.item, order):
+        db.session.expunge(row)
+
+
+def _key_reused() -> Conflict:
+    return Conflict("An order was already placed with this Idempotency-Key.")
+
+
+def _cap_exceeded(details: dict) -> LimitExceeded:
+    if "monthly_redeem_cap" in details:
+        return LimitExceeded("The monthly redemption cap would be exceeded.", details=details)
+    return LimitExceeded(details=details)
+
+
+# The refusals of `jifen_mall_order`, as the Python path raises them.
+REFUSALS = {"LIMIT_EXCEEDED": _cap_exceeded, "KEY_REUSED": lambda _: _key_reused(),
+            "OUT_OF_STOCK": lambda _: OutOfStock()}
+
+
+def _debit_key(member: Member, order_id: int | None, request_key: str | None) -> str | None:
+    """The debit's idempotency key: from the client's key, else the order's (None: the SQL
+    function names it after the order id it draws)."""
     if request_key:
         return f"mall-order:{member.id}:{request_key}"
-    return f"mall-order:{order.id}"
+    return None if order_id is None else f"mall-order:{order_id}"
+
+
 def _delivery_address(item: Item, address: str | None) -> str | None:
     """Goods are delivered, so they need an address; services and coupons never keep one."""
     if item.type != "goods":
@@ -97,11 +162,14 @@ def _delivery_address(item: Item, address: str | None) -> str | None:
     return address.strip()
 
 
-def _check_member(member: Member, item: Item, merchant: Merchant, quantity: int) -> None:
-    """The database's word on tier, limits and the monthly cap (Redis only pre-checks)."""
+def _check_tier(member: Member, item: Item, merchant: Merchant) -> None:
     if item.min_tier and not tiers.reaches(member, item.min_tier, merchant.rules["tiers"]):
         raise Forbidden(f"This item is for members of tier {item.min_tier} and above.",
                         details={"min_tier": item.min_tier})
+
+
+def _check_limits(member: Member, item: Item, merchant: Merchant, quantity: int) -> None:
+    """The database's word on limits and the monthly cap (Redis only pre-checks)."""
     if items.remaining_limit(item, 0, 0) is not None:  # limited: count what they hold
         total, today = stock.bought(member.merchant_id, member.id, [item.id]).get(
             item.id, (0, 0))
@@ -112,8 +180,7 @@ def _check_member(member: Member, item: Item, merchant: Merchant, quantity: int)
     if cap:
         spent = _redeemed_this_month(member, merchant.timezone)
         if spent + item.points_price * quantity > cap:
-            raise LimitExceeded("The monthly redemption cap would be exceeded.",
-                                details={"monthly_redeem_cap": cap, "redeemed": spent})
+            raise _cap_exceeded({"monthly_redeem_cap": cap, "redeemed": spent})
 
 
 def _redeemed_this_month(member: Member, timezone: str) -> int:
@@ -137,14 +204,18 @@ def _paid(order: Order, merchant: Merchant) -> None:
             Order.member_id == order.member_id, Order.paid_at.is_not(None)).limit(1)
         ).first() is None
     order.advance("pay")
-    events.publish(events.ORDER_PAID, member=db.session.get(Member, order.member_id),
-                   order_no=order.order_no, amount_fen=order.cash_fen, source="mall")
     if order.item.type in VOUCHER_TYPES:
         vouchers.issue(order, merchant.rules["mall"]["voucher_valid_days"])
+    _announce_paid(order, first=first)
+
+
+def _announce_paid(order: Order, *, first: bool) -> None:
+    member = db.session.get(Member, order.member_id)
+    events.publish(events.ORDER_PAID, member=member, order_no=order.order_no,
+                   amount_fen=order.cash_fen, source="mall")
     events.publish(events.MALL_ORDER_PAID, order=order)
     if first:
-        events.publish(events.FIRST_MALL_ORDER, member=db.session.get(Member, order.member_id),
-                       source=f"mall:{order.order_no}")
+        events.publish(events.FIRST_MALL_ORDER, member=member, source=f"mall:{order.order_no}")
 
 
 def pay(member: Member, order_id: int) -> Order:

@@ -13,6 +13,7 @@ from core.errors import (
     Conflict,
     InsufficientPoints,
     LimitExceeded,
+    MemberFrozen,
     NotFound,
     PayCodeInvalid,
     ValidationFailed,
@@ -69,13 +70,15 @@ def redeem(merchant: Merchant, *, redemption_no: str, pay_code: str, amount_fen:
 
 def _spend(merchant, rules, redemption_no, pay_code, amount_fen, points, category, store_id):
     member_id = paycodes.charge(merchant_id=merchant.id, code=pay_code)
+    if ledger.in_sql():
+        return _spend_in_sql(merchant, rules, member_id, redemption_no, amount_fen, points,
+                             category, store_id)
     members.ensure_active(members.get(merchant.id, member_id))
     balance = ledger.lock_account(merchant.id, member_id).balance
     code = pure.refusal(points=points, balance=balance, amount_fen=amount_fen,
                         category=category, rules=rules)
     if code:
-        raise REFUSALS[code](details={"balance": balance, "max_points": pure.max_points(
-            balance=balance, amount_fen=amount_fen, category=category, rules=rules)})
+        raise _refused(code, balance, amount_fen, category, rules)
     entry = ledger.post(merchant_id=merchant.id, member_id=member_id, amount=-points,
                         type="redeem", reason="till_redemption",
                         ref=ledger.Ref("redemption", redemption_no),
@@ -88,6 +91,28 @@ def _spend(merchant, rules, redemption_no, pay_code, amount_fen, points, categor
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _spend_in_sql(merchant, rules, member_id, redemption_no, amount_fen, points, category,
+                  store_id):
+    """Member check, locked balance check, debit and row in one round trip (the ledger's
+    `jifen_till_redeem`); the share limit needs no locked state, so it is decided here."""
+    def refused(code):
+        return lambda details: _refused(code, details["balance"], amount_fen, category, rules)
+
+    over = pure.refusal(points=points, balance=points, amount_fen=amount_fen,
+                        category=category, rules=rules) == "LIMIT_EXCEEDED"
+    done = ledger.call("jifen_till_redeem", refusals={
+        "MEMBER_FROZEN": lambda _: MemberFrozen(), **{code: refused(code) for code in REFUSALS}},
+        merchant=merchant.id, member=member_id, redemption_no=redemption_no,
+        amount_fen=amount_fen, category=category, store=store_id, points=points,
+        discount_fen=points * rules["fen_per_point"], over_limit=over, now=now())
+    return ledger.adopt(Redemption, done["redemption"])
+
+
+def _refused(code: str, balance: int, amount_fen: int, category, rules) -> Exception:
+    return REFUSALS[code](details={"balance": balance, "max_points": pure.max_points(
+        balance=balance, amount_fen=amount_fen, category=category, rules=rules)})
 
 
 def void(merchant: Merchant, redemption_no: str) -> dict:

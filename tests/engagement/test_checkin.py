@@ -108,7 +108,7 @@ def test_a_check_in_that_fails_half_way_releases_the_day_for_a_retry(api, app, c
     def broken(*_args, **_kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr("engagement.checkin.rewards.credit", broken)
+    monkeypatch.setattr("loyalty.tiers.grown", broken)  # after the writes, on both paths
     assert_error(_check_in(client, member), 500, "INTERNAL_ERROR")
     monkeypatch.undo()
     assert _check_in(client, member).status_code == 201
