@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import harness, report, roundtrips, scenarios
+from benchmarks import crm, harness, report, roundtrips, scenarios
 from benchmarks.report import p99_at_most, ratio_at_least, seconds_at_most
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -37,6 +37,8 @@ SCENARIOS = (
 # after the loads, in this order
 IN_PROCESS = (
     ("expiry of 1M lots", scenarios.expire_million_lots, seconds_at_most(30)),
+    ("import of 100k members", crm.import_100k, seconds_at_most(120)),
+    ("RFM scoring, 100k members", crm.rfm_100k, None),
 )
 
 

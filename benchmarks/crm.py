@@ -1,9 +1,7 @@
-"""CRM benchmarks: importing 100k members from a legacy CSV, RFM scoring over 100k members.
+"""CRM benchmark rows: importing 100k members from a legacy CSV, RFM scoring over 100k members.
 
-    python -m benchmarks.crm
-
-Uses BENCH_DATABASE_URL / BENCH_REDIS_URL like `python -m benchmarks` (the database is
-recreated). Each row function creates its own merchant and runs in the caller's app context.
+In-process rows of `python -m benchmarks` (`--only import`, `--only RFM`): each creates its own
+merchant and runs in the caller's app context on the benchmark database.
 """
 
 import io
@@ -14,7 +12,7 @@ import time
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from benchmarks import harness, seed
+from benchmarks import seed
 from benchmarks.scenarios import _bearer, _check_ledger
 from core.extensions import db
 from crm import rfm
@@ -118,15 +116,3 @@ def rfm_100k(ctx) -> dict:
                      f"segments",
             "note": f"{orders} POS orders; load average {os.getloadavg()[0]:.1f}"}
 
-
-def main() -> None:
-    app = harness.make_app()
-    harness.reset_database(app)
-    with app.app_context():
-        for name, scenario in (("import of 100k members", import_100k),
-                               ("RFM scoring, 100k members", rfm_100k)):
-            print(name, scenario(None), flush=True)
-
-
-if __name__ == "__main__":
-    main()
