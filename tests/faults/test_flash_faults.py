@@ -89,18 +89,21 @@ def test_redis_killed_is_503_with_nothing_written_and_the_sale_goes_on_after_a_r
     assert backlog(sale) == 0 and redis_holds(sale.app, sale.merchant, sale.item) == 0
 
 
-def test_the_writer_killed_mid_batch_leaves_every_entry_to_be_written_exactly_once(
-        fault_api, server):
+def test_the_writer_killed_mid_batch_leaves_every_entry_to_be_written_exactly_once(fault_api):
     sale = flash_sale(fault_api, buyers=6)
-    queue(sale, server, sale.members)
-    # the writer stops inside its batch, before its commit (at the item row, or SQLite's lock)
-    with (flask_command(sale.app, "mall", "writer", "--consumer", "doomed") as doomed,
-          stalled(sale)):
-        wait_until(lambda: delivered(sale) == 6, "the writer to read the batch")
-        if sale.engine.dialect.name == "postgresql":
-            wait_until(lambda: len(lock_waiters(sale)) == 1, "the writer at the item row")
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait(timeout=10)
+    with flask_command(sale.app, "mall", "writer", "--consumer", "doomed") as doomed:
+        wait_until(lambda: _reading(sale, "doomed"), "the writer to read the stream")
+        # it stops inside its batch, before its commit: at the item row, or on SQLite at the
+        # write lock (queued at once: its next look for merchants would wait there first)
+        with stalled(sale), sale.app.test_request_context():
+            for member in sale.members:
+                assert flash.enqueue(sale.merchant["id"], member["id"], item_id=sale.item["id"],
+                                     quantity=1, address=ADDRESS).status == "queued"
+            wait_until(lambda: delivered(sale) == 6, "the writer to read the batch")
+            if sale.engine.dialect.name == "postgresql":
+                wait_until(lambda: len(lock_waiters(sale)) == 1, "the writer at the item row")
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(timeout=10)
     assert written(sale) == [] and delivered(sale) == 6
     with flask_command(sale.app, "mall", "writer", "--consumer", "heir", "--claim-idle", "0",
                        "--once") as heir:
@@ -109,6 +112,13 @@ def test_the_writer_killed_mid_batch_leaves_every_entry_to_be_written_exactly_on
     assert sale.balance_the_books([]) == 6
     assert redis_stock(sale.app, sale.merchant, sale.item) == STOCK - 6
     assert redis_holds(sale.app, sale.merchant, sale.item) == 0
+
+
+def _reading(sale: Sale, consumer: str) -> bool:
+    """The consumer has read the merchant's stream (it waits for entries now)."""
+    with sale.app.app_context():
+        stream = keys.mall_flash_stream(sale.merchant["id"])
+        return consumer in {c["name"] for c in rds.xinfo_consumers(stream, flash.GROUP)}
 
 
 def test_a_writer_asked_to_stop_finishes_its_batch_and_exits(fault_api, server):
