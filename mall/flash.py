@@ -160,7 +160,7 @@ class Writer:
         while not stop():
             try:
                 done = self.step()
-            except (RedisError, ApiError, SQLAlchemyError):
+            except (RedisError, SQLAlchemyError):
                 db.session.rollback()
                 if once:
                     raise
