@@ -28,11 +28,11 @@ from pathlib import Path
 from flask import current_app
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from core import keys
 from core.clock import now
-from core.errors import ApiError, NotFound, Unauthorized
+from core.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db, rds
 from loyalty import ledger, members
 from loyalty.models import Member
@@ -223,6 +223,9 @@ class Writer:
                     outcomes.append((entry, "written", _order(entry)))
             except ApiError as refusal:
                 outcomes.append((entry, "failed", refusal.code, refusal.message))
+            except DataError:  # e.g. a NUL byte in the address: it would fail every retry
+                outcomes.append((entry, "failed", ValidationFailed.code,
+                                 "A value in the order cannot be stored."))
         db.session.commit()
         for entry, outcome, *details in outcomes:
             _run(_keys(entry.hold), outcome, entry.hold.id, entry.id, GROUP, *details,
@@ -233,15 +236,15 @@ class Writer:
 def _order(entry: Entry) -> int:
     """The id of the entry's order, written now unless it was before (a redelivered entry)."""
     hold = entry.hold
+    ledger.lock_account(hold.merchant_id, hold.member_id)  # a copy of this entry waits here
+    written = db.session.execute(
+        select(Order.id).where(Order.reservation_id == hold.id)).scalar()
+    if written is not None:  # before any refusal: a written order must not be failed
+        return written
     member = db.session.get(Member, hold.member_id)
     if member is None or member.anonymized_at:
         raise Unauthorized("Unknown member.")
     members.ensure_active(member)
-    ledger.lock_account(hold.merchant_id, hold.member_id)  # a copy of this entry waits here
-    written = db.session.execute(
-        select(Order.id).where(Order.reservation_id == hold.id)).scalar()
-    if written is not None:
-        return written
     fields = entry.fields
     return orders.write(member, hold, address=fields["address"] or None,
                         store_id=int(fields["store"]) if fields["store"] else None,
