@@ -61,6 +61,14 @@ def mall_quota(merchant_id: int, item_id: int, member_id: int) -> str:
     return f"{_tag(merchant_id)}:mall:quota:{int(item_id)}:{int(member_id)}"
 
 
+def mall_flash_stream(merchant_id: int) -> str:
+    return f"{_tag(merchant_id)}:mall:flash"
+
+
+def mall_flash_ticket(merchant_id: int, ticket: str) -> str:
+    return f"{_tag(merchant_id)}:mall:ticket:{ticket}"
+
+
 def pay_code_failures(merchant_id: int, who: str) -> str:
     return f"{_tag(merchant_id)}:till:paycode-fail:{who}"
 

@@ -17,8 +17,8 @@ from mall.models import Item
 
 FIELDS = ("title", "type", "category", "points_price", "cash_price_fen", "stock",
           "limit_per_order", "limit_per_member_day", "limit_per_member_total", "min_tier",
-          "sale_starts_at", "sale_ends_at", "status", "images", "description", "sessions",
-          "valid_days")
+          "sale_starts_at", "sale_ends_at", "status", "flash", "images", "description",
+          "sessions", "valid_days")
 
 
 def snapshot(item: Item) -> dict:

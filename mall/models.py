@@ -57,6 +57,7 @@ class Item(db.Model):
     sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    flash: Mapped[bool] = mapped_column(default=False)  # orders queue (mall.flash)
     images: Mapped[list] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(Text)
     sessions: Mapped[int | None]  # packages: sessions per unit

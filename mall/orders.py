@@ -41,8 +41,8 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
     try:
         member = load_member()
         members.ensure_active(member)
-        order = _write(member, hold, address=address, store_id=store_id,
-                       request_key=request_key)
+        order = write(member, hold, address=address, store_id=store_id,
+                      request_key=request_key)
         _detach(order)
         db.session.commit()
     except Exception:
@@ -53,7 +53,8 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
     return order
 
 
-def _write(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> Order:
+def write(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> Order:
+    """Debit the points and write the order of held units, in the caller's transaction."""
     merchant = db.session.get(Merchant, member.merchant_id)
     item = db.session.get(Item, hold.item_id)
     address = _delivery_address(item, address)

@@ -111,6 +111,7 @@ local function sync(plan)
   return {before, plan.stock - held}
 end
 
+-- Operations (mall/flash.lua takes the place of what follows: keep this line)
 local op = ARGV[1]
 if op == 'reserve' then
   return reserve(ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6])

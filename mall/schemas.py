@@ -45,6 +45,9 @@ class ItemSchema(ma.Schema):
     sale_starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     sale_ends_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     status = ma.fields.String(load_default="draft", validate=validate.OneOf(ITEM_STATUSES))
+    flash = ma.fields.Boolean(load_default=False, metadata={
+        "description": "a flash sale (秒杀排队): orders are queued (202 and a ticket), "
+                       "a writer process creates them"})
     images = ma.fields.List(ma.fields.Url(relative=True, absolute=True,
                                           validate=validate.Length(max=512)),
                             load_default=list, validate=validate.Length(max=9))
@@ -133,6 +136,25 @@ class OrderSchema(ma.Schema):
     completed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)
     refunded_at = ma.fields.DateTime(allow_none=True)
+
+
+class FlashErrorSchema(ma.Schema):
+    code = ma.fields.String()
+    message = ma.fields.String()
+
+
+class FlashTicketSchema(ma.Schema):
+    """A queued order of a flash item: poll GET /api/v1/me/flash-tickets/{ticket}."""
+
+    ticket = ma.fields.String()
+    status = ma.fields.String(metadata={
+        "enum": ["queued", "failed", *ORDER_STATUSES],
+        "description": "queued, then the order's status once written (pending_payment or "
+                       "paid), or failed (nothing was debited; stock and limit returned)"})
+    order_id = ma.fields.Integer(allow_none=True)
+    error = ma.fields.Nested(FlashErrorSchema, allow_none=True,
+                             metadata={"description": "why it failed (the error codes of an "
+                                                      "order: INSUFFICIENT_POINTS, …)"})
 
 
 class StaffOrderSchema(OrderSchema):

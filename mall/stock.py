@@ -13,6 +13,7 @@ never go below zero and it re-checks the limits, so Redis drift can refuse, neve
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -68,17 +69,24 @@ def _run(keys_: list[str], *args):
 def reserve(merchant_id: int, member_id: int, item_id: int, quantity: int) -> Hold:
     """Hold units for the member or raise why not; the database is read only on a cold cache."""
     hold = Hold(merchant_id, item_id, member_id, quantity, uuid.uuid4().hex)
+    answered(hold, lambda: _run(hold.keys(), "reserve", hold.id, quantity, member_id,
+                                int(now().timestamp()), QUOTA_TTL))
+    return hold
+
+
+def answered(hold: Hold, attempt: Callable[[], list]) -> list:
+    """Run a reservation (`attempt`, a script call) until Redis has the item and quota it
+    needs (loading them from the database); its answer, or raise the refusal."""
     for _attempt in range(3):
-        answer = _run(hold.keys(), "reserve", hold.id, quantity, member_id,
-                      int(now().timestamp()), QUOTA_TTL)
-        if answer[0] == "OK":
-            return hold
+        answer = attempt()
         if answer[0] == "MISSING_ITEM":
-            _load_item(merchant_id, item_id)
+            _load_item(hold.merchant_id, hold.item_id)
         elif answer[0] == "MISSING_QUOTA":
-            _load_quota(merchant_id, member_id, item_id)
-        else:
+            _load_quota(hold.merchant_id, hold.member_id, hold.item_id)
+        elif answer[0] in REFUSALS:
             raise REFUSALS[answer[0]](details={"limit": answer[1]} if answer[1:] else None)
+        else:
+            return answer
     raise ServiceUnavailable("The item's stock could not be loaded; retry.")
 
 
@@ -131,8 +139,9 @@ def sync(item: Item) -> tuple[int | None, int]:
     settled = set(db.session.execute(select(Order.reservation_id).where(
         Order.reservation_id.in_(list(holds)))).scalars()) if holds else set()
     cutoff = now().timestamp() - GRACE.total_seconds()
-    abandoned = [hold_id for hold_id, (_qty, _member, _day, created) in holds.items()
-                 if hold_id not in settled and int(created) < cutoff]
+    stale = [hold_id for hold_id, (_qty, _member, _day, created) in holds.items()
+             if hold_id not in settled and int(created) < cutoff]
+    abandoned = [hold_id for hold_id in stale if not _queued(item.merchant_id, hold_id)]
     plan = {"stock": item.stock, "fields": _rules(item), "settled": sorted(settled),
             "abandoned": abandoned}
     members = [int(holds[hold_id][1]) for hold_id in abandoned]
@@ -140,10 +149,15 @@ def sync(item: Item) -> tuple[int | None, int]:
     return (int(before) if before != "" else None), int(after)
 
 
+def _queued(merchant_id: int, hold_id: str) -> bool:
+    """A flash order's hold waits for the writer however old it is (its ticket is queued)."""
+    return rds.hget(keys.mall_flash_ticket(merchant_id, hold_id), "status") == "queued"
+
+
 def _rules(item: Item) -> dict:
     timezone = db.session.get(Merchant, item.merchant_id).timezone
     offset = now().astimezone(ZoneInfo(timezone)).utcoffset()
-    return {"status": item.status, "starts": _epoch(item.sale_starts_at),
+    return {"status": item.status, "flash": int(item.flash), "starts": _epoch(item.sale_starts_at),
             "ends": _epoch(item.sale_ends_at), "per_order": item.limit_per_order or 0,
             "per_day": item.limit_per_member_day or 0,
             "per_total": item.limit_per_member_total or 0,

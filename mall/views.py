@@ -1,15 +1,16 @@
 """Mall endpoints: the catalogue and orders for members, items/orders/write-off for staff."""
 
-from flask import Response, g
+from flask import Response, g, make_response
 
 from auth.tokens import current_member, member_required, member_token_required, staff_required
 from core.api import Blueprint
 from core.extensions import db
 from core.idempotency import client_key, idempotent
 from core.pagination import ListArgs, page_schema, paginate
-from mall import images, items, orders, vouchers
+from mall import flash, images, items, orders, vouchers
 from mall.models import Item, Order, Voucher
 from mall.schemas import (
+    FlashTicketSchema,
     ImageSchema,
     ImageUploadSchema,
     ItemListArgs,
@@ -69,8 +70,14 @@ def get_mall_item(item_id):
 @idempotent
 @mall_blp.arguments(OrderInSchema)
 @mall_blp.response(201, OrderSchema)
+@mall_blp.alt_response(202, schema=FlashTicketSchema,
+                       description="A flash item (秒杀排队): the order is queued; poll its ticket")
 def place_order(args):
-    """Redeem an item: stock is held, points are debited, the order is written."""
+    """Redeem an item: stock is held, points are debited, the order is written; for a flash
+    item the order is queued instead (202 and a ticket) and a writer process writes it."""
+    ticket = flash.enqueue(g.merchant_id, g.member_id, request_key=client_key(), **args)
+    if ticket is not None:
+        return make_response(FlashTicketSchema().dump(ticket), 202)
     return orders.place(g.merchant_id, g.member_id, current_member, request_key=client_key(),
                         **args)
 
@@ -108,6 +115,14 @@ def list_my_orders(args):
 def get_my_order(order_id):
     """One of the member's own orders."""
     return orders.get(g.merchant_id, order_id, member_id=g.member.id)
+
+
+@me_blp.get("/flash-tickets/<string(length=32):ticket>")
+@member_token_required  # polled while queued: answered from Redis alone
+@me_blp.response(200, FlashTicketSchema)
+def get_my_flash_ticket(ticket):
+    """A queued flash-sale order: queued, then its order's status and id, or failed."""
+    return flash.ticket(g.merchant_id, g.member_id, ticket)
 
 
 @me_blp.get("/vouchers")

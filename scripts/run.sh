@@ -14,7 +14,10 @@ logins="$("$VENV/bin/flask" demo seed --history 90)"
 
 "$VENV/bin/flask" wechat-fake --port "$WECHAT_PORT" >/tmp/jifen-wechat-fake.log 2>&1 &
 fake_pid=$!
-trap 'kill $fake_pid 2>/dev/null' EXIT
+# The flash-sale writer (秒杀排队): writes queued orders; SIGTERM lets it finish its batch.
+"$VENV/bin/flask" mall writer --consumer "$(hostname)-run" >/tmp/jifen-flash-writer.log 2>&1 &
+writer_pid=$!
+trap 'kill $fake_pid $writer_pid 2>/dev/null' EXIT
 # Logins in the first seconds would find nobody at the fake's port: wait until it listens.
 for _ in $(seq 100); do
     "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" \
@@ -30,6 +33,7 @@ Jifen is starting on http://127.0.0.1:$PORT
   OpenAPI       http://127.0.0.1:$PORT/api/v1/openapi.json
   Health        http://127.0.0.1:$PORT/readyz
   Fake WeChat   $WECHAT_API_BASE
+  Flash writer  pid $writer_pid, log /tmp/jifen-flash-writer.log
 Demo logins:
 $logins
 INFO

@@ -7,12 +7,14 @@ export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
 PG_URL="${TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/test}"
 CLUSTER_PORT="${TEST_REDIS_CLUSTER_PORT:-7100}"  # a 3-master cluster on this port and the next two
 # The tests that touch Redis (stock, holds, check-in claims, throttles, the token denylist,
-# POS nonces, idempotency locks, leaderboards), run once more against a Redis Cluster.
+# POS nonces, idempotency locks, leaderboards, flash-sale streams), run once more against a
+# Redis Cluster.
 REDIS_TESTS=(tests/core/test_redis_cluster.py tests/mall/test_stock.py tests/mall/test_orders.py
              tests/engagement/test_checkin.py tests/engagement/test_rate_limits.py
              tests/engagement/test_referrals.py tests/auth/test_staff_auth.py
              tests/loyalty/test_pos.py tests/core/test_idempotency.py tests/auth/test_token_family.py
-             tests/till/test_paycodes.py tests/games/test_lottery.py)
+             tests/till/test_paycodes.py tests/games/test_lottery.py
+             tests/mall/test_flash.py)
 
 setup_venv
 ensure_redis "$TEST_REDIS_URL"

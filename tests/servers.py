@@ -96,6 +96,20 @@ def gunicorn(app, workers: int = 3, threads: int = 4):
             process.wait(timeout=30)
 
 
+@contextmanager
+def flask_command(app, *args: str):
+    """`flask <args>` running on what `app` uses (a Popen); killed on exit if still running."""
+    command = [*DIE_WITH_PARENT, sys.executable, "-m", "flask", "--app", "app", *args]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environment_of(app)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
 def _wait_until_up(server: Gunicorn, log) -> Gunicorn:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and server.process.poll() is None:

@@ -84,6 +84,7 @@ export default {
   "item.sale_ends_at": ["停售时间", "Sale ends"],
   "item.sale_window": ["销售时间", "Sale window"],
   "item.status": ["状态", "Status"],
+  "item.flash": ["秒杀排队", "Flash sale (queued)"],
   "item.images": ["图片链接（逗号分隔）", "Image URLs (comma separated)"],
   "item.description": ["描述", "Description"],
   "item.on_sale": ["上架", "Put on sale"],

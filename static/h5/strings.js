@@ -50,6 +50,8 @@ export default {
   "mall.redeem": ["立即兑换", "Redeem"],
   "mall.redeem_pay": ["兑换并支付", "Redeem and pay"],
   "mall.done": ["兑换成功，订单 {no}", "Redeemed: order {no}"],
+  "mall.flash": ["秒杀排队", "Flash sale"],
+  "mall.queued": ["排队中，请稍候…", "In the queue, please wait…"],
 
   "orders.vouchers": ["我的券", "My vouchers"],
   "orders.expires": ["有效期至 {date}", "Valid until {date}"],

@@ -16,7 +16,7 @@ def _fire(url: str, item_id: int, jobs: list, start_at: float) -> list:
         response = requests.post(f"{url}/api/v1/mall/orders",
                                  json={"item_id": item_id, "address": ADDRESS},
                                  headers={"Authorization": authorization}, timeout=60)
-        return member_id, response.status_code, response.json().get("error", {}).get("code")
+        return member_id, response.status_code, (response.json().get("error") or {}).get("code")
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         return list(pool.map(one, jobs))

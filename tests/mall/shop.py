@@ -66,6 +66,10 @@ def victim_objects(api, client, merchant: dict, owner_headers: dict) -> dict:
     """Path ids of a merchant's mall objects, for tenancy and ownership probes."""
     item = client.post("/api/v1/admin/items", headers=owner_headers,
                        json={**ITEM, "type": "service", "points_price": 10}).json
-    bought = placed(client, api.member(merchant), item)
+    buyer = api.member(merchant)
+    bought = placed(client, buyer, item)
+    flash_item = client.post("/api/v1/admin/items", headers=owner_headers,
+                             json={**ITEM, "type": "service", "flash": True}).json
+    queued = order(client, buyer, flash_item).json
     return {"item_id": item["id"], "order_id": bought["id"],
-            "code": bought["vouchers"][0]["code"]}
+            "code": bought["vouchers"][0]["code"], "ticket": queued["ticket"]}

@@ -122,7 +122,8 @@ def test_a_crash_after_the_commit_leaves_the_stock_right_and_reconcile_drops_the
     monkeypatch.undo()
     assert balance(client, member) == 90 and redis_holds(app, merchant, item) == 1
     clock.advance(minutes=10)
-    assert cli(app, "mall", "reconcile") == {"items": 1, "repaired": []}
+    assert cli(app, "mall", "reconcile") == {"flash_entries": 0, "items": 1,
+                                             "repaired": []}
     assert redis_stock(app, merchant, item) == 4 and db_stock(client, owner, item) == 4
     assert redis_holds(app, merchant, item) == 0
 

@@ -39,7 +39,9 @@ function itemsTable(rows, { api, reload }) {
     [t("item.stock"), (item) => item.stock],
     [t("item.sale_window"), (item) => [dateTime(item.sale_starts_at), dateTime(item.sale_ends_at)]
       .filter(Boolean).join(" → ")],
-    [t("item.status"), (item) => h("span", { class: `badge ${item.status}` }, term(item.status))],
+    [t("item.status"), (item) => [
+      h("span", { class: `badge ${item.status}` }, term(item.status)),
+      item.flash ? h("span", { class: "badge flash" }, t("item.flash")) : null]],
     [t("ui.actions"), (item) => buttons(item.status === "on_sale"
       ? [t("item.off_sale"), () => setStatus(item, "off_sale")]
       : [t("item.on_sale"), () => setStatus(item, "on_sale"), "primary"])],
@@ -69,6 +71,7 @@ async function editor(view, { api }, id) {
     field("sale_ends_at", t("item.sale_ends_at"), { kind: "datetime", value: item.sale_ends_at }),
     field("status", t("item.status"), { value: item.status,
                                          options: STATUSES.map((s) => [s, term(s)]) }),
+    field("flash", t("item.flash"), { kind: "bool", value: item.flash }),
     pictures.element,
     field("description", t("item.description"), { kind: "textarea", value: item.description }),
     h("div", { class: "buttons" },
