@@ -1,18 +1,19 @@
 """What a member sees of their own points: card, balance, expiring lots, history, export."""
 
 import io
+from functools import cache
 from itertools import groupby
 
 import segno
-from sqlalchemy import String, literal, null, select, text, type_coerce, union_all
+from sqlalchemy import String, bindparam, literal, null, select, text, type_coerce, union_all
 
 from core.clock import now
 from core.errors import Unauthorized
 from core.extensions import db
 from core.models import Merchant
+from core.types import UTCDateTime
 from loyalty import hooks, ledger, members, tiers
 from loyalty import rules as pure
-from core.types import UTCDateTime
 from loyalty.models import LedgerEntry, Lot, Member, PointsAccount
 
 
@@ -48,26 +49,9 @@ def points(member: Member) -> dict:
 
 def points_of(merchant_id: int, member_id: int) -> dict:
     """`points` by ids, in one SQL statement: the account (only while the member exists and
-    is not anonymised, else UNAUTHORIZED), its live lots and its pending points, as rows of
-    one UNION ALL told apart by their first column."""
-    moment, no_text = type_coerce(null(), UTCDateTime), type_coerce(null(), String)
-    parts = [
-        select(literal("a"), PointsAccount.balance, PointsAccount.lifetime_earned,
-               PointsAccount.lifetime_redeemed, PointsAccount.debt, moment, no_text)
-        .join(Member, Member.id == PointsAccount.member_id)
-        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
-               Member.anonymized_at.is_(None)),
-        select(literal("l"), Lot.remaining, null(), null(), null(), Lot.expires_at, null())
-        .join(PointsAccount, PointsAccount.id == Lot.account_id)
-        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
-               *ledger.live_lot_conditions(now())),
-    ]
-    if (pending := hooks.pending.live_query(member_id)) is not None:
-        points, available_at, order_no = pending.selected_columns
-        parts.append(pending.with_only_columns(
-            literal("p"), points, null(), null(), null(), available_at, order_no,
-            maintain_column_froms=True))
-    rows = db.session.execute(union_all(*parts).order_by(text("1"), text("6"))).all()
+    is not anonymised, else UNAUTHORIZED), its live lots and its pending points."""
+    rows = db.session.execute(_points_statement(hooks.pending), {
+        "merchant_id": merchant_id, "member_id": member_id, "moment": now()}).all()
     if not rows or rows[0][0] != "a":
         raise Unauthorized("Unknown member.")
     (_, balance, earned, redeemed, debt, _, _), lots = rows[0], [r for r in rows if r[0] == "l"]
@@ -79,6 +63,31 @@ def points_of(merchant_id: int, member_id: int) -> dict:
             "pending": [{"points": points, "available_at": available_at, "source": "pos_order",
                          "order_no": order_no}
                         for kind, points, _, _, _, available_at, order_no in rows if kind == "p"]}
+
+
+@cache  # built once per pending slot: building it costs more than running it
+def _points_statement(pending_slot):
+    """Rows of one UNION ALL told apart by their first column: the account ("a"), live lots
+    ("l") and pending points ("p"), by the parameters merchant_id, member_id and moment."""
+    merchant_id, member_id = bindparam("merchant_id"), bindparam("member_id")
+    moment, no_text = type_coerce(null(), UTCDateTime), type_coerce(null(), String)
+    parts = [
+        select(literal("a"), PointsAccount.balance, PointsAccount.lifetime_earned,
+               PointsAccount.lifetime_redeemed, PointsAccount.debt, moment, no_text)
+        .join(Member, Member.id == PointsAccount.member_id)
+        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
+               Member.anonymized_at.is_(None)),
+        select(literal("l"), Lot.remaining, null(), null(), null(), Lot.expires_at, null())
+        .join(PointsAccount, PointsAccount.id == Lot.account_id)
+        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
+               *ledger.live_lot_conditions(bindparam("moment", type_=UTCDateTime))),
+    ]
+    if (pending := pending_slot.live_query(member_id)) is not None:
+        points, available_at, order_no = pending.selected_columns
+        parts.append(pending.with_only_columns(
+            literal("p"), points, null(), null(), null(), available_at, order_no,
+            maintain_column_froms=True))
+    return union_all(*parts).order_by(text("1"), text("6"))
 
 
 def transactions(member: Member):

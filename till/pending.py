@@ -52,9 +52,9 @@ def cancel(merchant_id: int, order_no: str, points: int) -> int:
     return taken
 
 
-def live_query(member_id: int):
-    """A select of (points, available_at, order_no) of a member's pending points (the
-    member's balance read adds it to its one statement)."""
+def live_query(member_id):
+    """A select of (points, available_at, order_no) of a member's pending points, for a
+    member id or a bind parameter (the balance read adds it to its one statement)."""
     return select(PendingPoints.points - PendingPoints.cancelled, PendingPoints.available_at,
                   PendingPoints.order_no).where(
         PendingPoints.member_id == member_id, PendingPoints.status == "pending",
