@@ -148,7 +148,7 @@ def member_token_required(view):
         if claims.get("kind") != "member":
             raise Forbidden("Members only.")
         g.member_id, g.merchant_id = int(claims["sub"]), claims["mid"]
-        g.subject = f"member:{g.member_id}"
+        g.subject = subject("member", g.member_id)
         return view(*args, **kwargs)
 
     return _document(wrapper, "member")
@@ -163,6 +163,11 @@ def member_required(view):
         return view(*args, **kwargs)
 
     return member_token_required(wrapper)
+
+
+def subject(kind: str, subject_id: int) -> str:
+    """Who a request acts as, for rate limits and Idempotency-Key scopes."""
+    return f"{kind}:{subject_id}"
 
 
 def current_member():
@@ -190,7 +195,8 @@ def staff_required(*roles: str):
                 raise Unauthorized("Unknown staff account.")
             if roles and staff.role not in roles:
                 raise Forbidden(f"Requires one of the roles: {', '.join(roles)}.")
-            g.staff, g.merchant_id, g.subject = staff, staff.merchant_id, f"staff:{staff.id}"
+            g.staff, g.merchant_id = staff, staff.merchant_id
+            g.subject = subject("staff", staff.id)
             return view(*args, **kwargs)
 
         return _document(wrapper, "staff", roles or ROLES)

@@ -3,9 +3,11 @@
 One key (per merchant and subject) runs its request once; every later copy gets the first
 answer back, a copy with a different body gets 409 IDEMPOTENCY_CONFLICT. How:
 
-1. A Redis lock lets one copy run at a time; the others answer 409 CONFLICT "in progress".
-   The stored answer is looked up again *after* the lock is taken, so a copy that waited
-   for the lock replays instead of running a second time.
+1. A Redis marker per key (SET NX) lets one copy run at a time. A key new to Redis has no
+   stored answer, so it runs without a database lookup; a copy that finds the marker looks
+   the answer up and replays it, or answers 409 CONFLICT "in progress". After the commit the
+   marker says "answered" for ANSWERED_SECONDS, so cheap refusals that run before this
+   decorator (the sold-out lane, mall/lane.py) let a copy of an answered request through.
 2. The answer is stored in the *same* database transaction as the effect. Services commit
    once; while the view runs that commit is held (`core.session.commit_held`: it only
    flushes), then the decorator adds the IdempotencyRecord with the rendered answer and
@@ -13,8 +15,10 @@ answer back, a copy with a different body gets 409 IDEMPOTENCY_CONFLICT. How:
    runs afresh); after it, both (a retry replays). The unique (merchant, scope, key) row is
    the guarantee when the Redis lock has lapsed: the second commit fails and is rolled back.
 3. Domain refusals (4xx, e.g. OUT_OF_STOCK) are answers too and are kept and replayed.
-   Not kept: request validation by the schema (nothing started), 429 and 5xx (nothing was
-   changed; the client should retry the same key).
+   Not kept: request validation by the schema (nothing started), refusals raised with
+   `kept=False` (Redis refused before any work: a sold-out item), 429 and 5xx (nothing was
+   changed; the client should retry the same key). A key whose answer is not kept is
+   forgotten: the retry asks afresh and touches no database on the way.
 
 Redis steps a service takes after its (held) commit, such as settling a stock hold, happen
 before the real commit: if that commit then fails, Redis errs on the side of less stock,
@@ -41,6 +45,12 @@ from core.session import commit_held
 log = logging.getLogger("jifen.idempotency")
 HEADER = "Idempotency-Key"
 LOCK_SECONDS = 60
+RUNNING, ANSWERED = "running", "answered"
+# How long Redis remembers that a key was answered. Within it, a copy of the request skips
+# every cheap refusal (the sold-out lane) and replays; after it, a copy runs again and the
+# unique record (or the domain's own keys) turns that into a replay, unless a cheap refusal
+# answers first (e.g. the item sold out since).
+ANSWERED_SECONDS = 7 * 86_400
 
 
 def idempotent(view):
@@ -54,18 +64,18 @@ def idempotent(view):
         if not 1 <= len(key) <= 64:
             raise ValidationFailed(details={HEADER: ["Must be 1 to 64 characters."]})
         digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
-        if (stored := _stored(key)) is not None:
-            return _replay(stored, digest)
         db.session.rollback()  # hold no database lock (SQLite: the write lock) across Redis
-        lock = keys.idempotency_lock(g.merchant_id, g.subject, key)
-        if not rds.set(lock, "1", nx=True, ex=LOCK_SECONDS):
-            raise Conflict("A request with this Idempotency-Key is still in progress.")
-        try:
-            if (stored := _stored(key)) is not None:  # the copy before us finished meanwhile
+        marker = keys.idempotency_lock(g.merchant_id, g.subject, key)
+        if not rds.set(marker, RUNNING, nx=True, ex=LOCK_SECONDS):
+            if (stored := _stored(key)) is not None:  # answered (or finished meanwhile)
                 return _replay(stored, digest)
-            return _run_once(view, args, kwargs, key, digest)
+            raise Conflict("A request with this Idempotency-Key is still in progress.")
+        kept = False
+        try:  # a key new to Redis has no stored answer to look up
+            response, kept = _run_once(view, args, kwargs, key, digest)
+            return response
         finally:
-            _unlock(lock)
+            _leave(marker, kept)
 
     return document_errors(wrapper, 409)  # IDEMPOTENCY_CONFLICT, or still in progress
 
@@ -75,7 +85,8 @@ def client_key() -> str | None:
     return request.headers.get(HEADER)
 
 
-def _run_once(view, args, kwargs, key: str, digest: str) -> Response:
+def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, bool]:
+    """The view's answer and whether it was kept (stored with the effect)."""
     session = db.session()
     with commit_held(session):
         response = _answer(view, args, kwargs)
@@ -87,11 +98,11 @@ def _run_once(view, args, kwargs, key: str, digest: str) -> Response:
         db.session.commit()  # the effect and its record, together
     except IntegrityError:
         db.session.rollback()
-        stored = _stored(key)  # a copy whose Redis lock had lapsed committed first
+        stored = _stored(key)  # a copy whose marker had lapsed committed first
         if stored is None:
             raise
-        return _replay(stored, digest)
-    return response
+        return _replay(stored, digest), True
+    return response, True
 
 
 def _answer(view, args, kwargs) -> Response:
@@ -100,7 +111,7 @@ def _answer(view, args, kwargs) -> Response:
         return make_response(view(*args, **kwargs))
     except ApiError as exc:
         db.session.rollback()
-        if exc.status >= 500 or exc.status == 429:
+        if exc.status >= 500 or exc.status == 429 or not exc.kept:
             raise
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
     except BaseException:
@@ -108,13 +119,18 @@ def _answer(view, args, kwargs) -> Response:
         raise
 
 
-def _unlock(lock: str) -> None:
-    """Best effort: the lock expires by itself, and Redis lost after the work was done must
-    not turn its answer into a 503 that says nothing was changed."""
+def _leave(marker: str, kept: bool) -> None:
+    """Mark the key answered (a later copy looks its answer up), or forget it when nothing
+    was kept. Best effort: a marker lost early only costs a retry the unique record's
+    IntegrityError, and Redis lost after the work was done must not turn its answer into a
+    503 that says nothing was changed."""
     try:
-        rds.delete(lock)
+        if kept:
+            rds.set(marker, ANSWERED, ex=ANSWERED_SECONDS)
+        else:
+            rds.delete(marker)
     except RedisError as exc:
-        log.warning("idempotency lock %s left to expire: %s", lock, exc)
+        log.warning("idempotency marker %s left to expire: %s", marker, exc)
 
 
 def _stored(key: str) -> IdempotencyRecord | None:
