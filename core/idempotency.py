@@ -15,10 +15,10 @@ answer back, a copy with a different body gets 409 IDEMPOTENCY_CONFLICT. How:
    runs afresh); after it, both (a retry replays). The unique (merchant, scope, key) row is
    the guarantee when the Redis lock has lapsed: the second commit fails and is rolled back.
 3. Domain refusals (4xx, e.g. OUT_OF_STOCK) are answers too and are kept and replayed.
-   Not kept: request validation by the schema (nothing started), refusals raised with
-   `kept=False` (Redis refused before any work: a sold-out item), 429 and 5xx (nothing was
-   changed; the client should retry the same key). A key whose answer is not kept is
-   forgotten: the retry asks afresh and touches no database on the way.
+   A refusal raised with `kept=False` (Redis refused before any work: a sold-out item) is
+   kept by the marker itself, in Redis, so that it costs no database write and its replay
+   no database read. Not kept: request validation by the schema (nothing started), 429 and
+   5xx (nothing was changed; the client should retry the same key): the key is forgotten.
 
 Redis steps a service takes after its (held) commit, such as settling a stock hold, happen
 before the real commit: if that commit then fails, Redis errs on the side of less stock,
@@ -67,10 +67,8 @@ def idempotent(view):
         db.session.rollback()  # hold no database lock (SQLite: the write lock) across Redis
         marker = keys.idempotency_lock(g.merchant_id, g.subject, key)
         if not rds.set(marker, RUNNING, nx=True, ex=LOCK_SECONDS):
-            if (stored := _stored(key)) is not None:  # answered (or finished meanwhile)
-                return _replay(stored, digest)
-            raise Conflict("A request with this Idempotency-Key is still in progress.")
-        kept = False
+            return _replay_seen(marker, key, digest)
+        kept = None
         try:  # a key new to Redis has no stored answer to look up
             response, kept = _run_once(view, args, kwargs, key, digest)
             return response
@@ -85,15 +83,18 @@ def client_key() -> str | None:
     return request.headers.get(HEADER)
 
 
-def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, bool]:
-    """The view's answer and whether it was kept (stored with the effect)."""
+def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, str]:
+    """The view's answer, and what the marker keeps: ANSWERED (the record is in the
+    database) or, for a refusal Redis gave before any work, the answer itself."""
     session = db.session()
     with commit_held(session):
-        response = _answer(view, args, kwargs)
+        response, in_database = _answer(view, args, kwargs)
+    if not in_database:
+        return response, json.dumps({"hash": digest, "status": response.status_code,
+                                     "body": _body(response)}, ensure_ascii=False)
     db.session.add(IdempotencyRecord(
         merchant_id=g.merchant_id, scope=g.subject, key=key, request_hash=digest,
-        status_code=response.status_code,
-        body=json.dumps(response.get_json(silent=True), ensure_ascii=False)))
+        status_code=response.status_code, body=_body(response)))
     try:
         db.session.commit()  # the effect and its record, together
     except IntegrityError:
@@ -101,36 +102,54 @@ def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, bool
         stored = _stored(key)  # a copy whose marker had lapsed committed first
         if stored is None:
             raise
-        return _replay(stored, digest), True
-    return response, True
+        return _replay(stored.request_hash, stored.status_code, stored.body, digest), ANSWERED
+    return response, ANSWERED
 
 
-def _answer(view, args, kwargs) -> Response:
-    """The view's response, or the contract's error answer for a domain refusal."""
+def _body(response: Response) -> str:
+    return json.dumps(response.get_json(silent=True), ensure_ascii=False)
+
+
+def _answer(view, args, kwargs) -> tuple[Response, bool]:
+    """The view's response, or the contract's error answer for a domain refusal; and whether
+    the database keeps it (False: Redis refused before any work, `kept=False`)."""
     try:
-        return make_response(view(*args, **kwargs))
+        return make_response(view(*args, **kwargs)), True
     except ApiError as exc:
         db.session.rollback()
-        if exc.status >= 500 or exc.status == 429 or not exc.kept:
+        if exc.status >= 500 or exc.status == 429:
             raise
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        return error_response(exc.status, exc.code, exc.message, exc.details,
+                              exc.headers), exc.kept
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _leave(marker: str, kept: bool) -> None:
-    """Mark the key answered (a later copy looks its answer up), or forget it when nothing
-    was kept. Best effort: a marker lost early only costs a retry the unique record's
+def _leave(marker: str, kept: str | None) -> None:
+    """Leave what the marker keeps for ANSWERED_SECONDS, or forget the key when nothing was
+    answered. Best effort: a marker lost early only costs a retry the unique record's
     IntegrityError, and Redis lost after the work was done must not turn its answer into a
     503 that says nothing was changed."""
     try:
-        if kept:
-            rds.set(marker, ANSWERED, ex=ANSWERED_SECONDS)
-        else:
+        if kept is None:
             rds.delete(marker)
+        else:
+            rds.set(marker, kept, ex=ANSWERED_SECONDS)
     except RedisError as exc:
         log.warning("idempotency marker %s left to expire: %s", marker, exc)
+
+
+def _replay_seen(marker: str, key: str, digest: str) -> Response:
+    """A key Redis has seen: replay the answer its marker or the database keeps, else it is
+    still running."""
+    kept = rds.get(marker)
+    if kept and kept.startswith("{"):
+        answer = json.loads(kept)
+        return _replay(answer["hash"], answer["status"], answer["body"], digest)
+    if (stored := _stored(key)) is not None:  # answered (or finished meanwhile)
+        return _replay(stored.request_hash, stored.status_code, stored.body, digest)
+    raise Conflict("A request with this Idempotency-Key is still in progress.")
 
 
 def _stored(key: str) -> IdempotencyRecord | None:
@@ -139,9 +158,9 @@ def _stored(key: str) -> IdempotencyRecord | None:
         IdempotencyRecord.key == key)).scalar_one_or_none()
 
 
-def _replay(stored: IdempotencyRecord, digest: str) -> Response:
-    if stored.request_hash != digest:
+def _replay(request_hash: str, status: int, body: str, digest: str) -> Response:
+    if request_hash != digest:
         raise IdempotencyConflict()
-    response = Response(stored.body, status=stored.status_code, mimetype="application/json")
+    response = Response(body, status=status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
