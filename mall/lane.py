@@ -71,10 +71,11 @@ class SoldOutLane:
             watched.append(keys.idempotency_lock(
                 merchant_id, tokens.subject("member", member_id), key))
         pipe = self.app.extensions["jifen.redis"].pipeline(transaction=False)
-        pipe.mget(watched)
+        for key_name in watched:  # GETs, not MGET: a cluster pipeline refuses MGET
+            pipe.get(key_name)
         pipe.hget(*stock.version_key(merchant_id, order["item_id"]))
         try:
-            values, current = pipe.execute()
+            *values, current = pipe.execute()
         except RedisError:
             return None  # Flask answers what Redis being down means
         if (tokens.denied_by(claims, values[:3]) or any(values[3:]) or current is None
