@@ -5,6 +5,7 @@ import threading
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from core.clock import now
@@ -18,6 +19,12 @@ from tests.mall.shop import ADDRESS, create_item, placed
 def order(client, member: dict, item: dict, headers: dict | None = None):
     return client.post("/api/v1/mall/orders", headers=headers or member["headers"],
                        json={"item_id": item["id"], "quantity": 1, "address": ADDRESS})
+
+
+@pytest.fixture(autouse=True)
+def _still_clock(clock):
+    """A memo lives 1 s of the app's clock: a loaded machine must not age it mid-test."""
+    clock.set(now())
 
 
 def _sold_out(api, client, **fields):
