@@ -44,13 +44,20 @@ def qr_png(payload: str) -> bytes:
 
 def points(member: Member) -> dict:
     """Balance, lifetime totals and what expires when (grouped by expiry day)."""
-    return points_of(member.merchant_id, member.id)
+    return _points(db.session, member.merchant_id, member.id)
 
 
 def points_of(merchant_id: int, member_id: int) -> dict:
-    """`points` by ids, in one SQL statement: the account (only while the member exists and
-    is not anonymised, else UNAUTHORIZED), its live lots and its pending points."""
-    rows = db.session.execute(_points_statement(hooks.pending), {
+    """`points` by ids, outside any transaction (one statement is its own snapshot): no
+    BEGIN and ROLLBACK round trips around it. Only while the member exists and is not
+    anonymised, else UNAUTHORIZED."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return _points(connection, merchant_id, member_id)
+
+
+def _points(executor, merchant_id: int, member_id: int) -> dict:
+    """The points of a member in one SQL statement, on a session or a connection."""
+    rows = executor.execute(_points_statement(hooks.pending), {
         "merchant_id": merchant_id, "member_id": member_id, "moment": now()}).all()
     if not rows or rows[0][0] != "a":
         raise Unauthorized("Unknown member.")
