@@ -7,7 +7,7 @@ import jwt
 
 from auth.tokens import access_claims
 
-SECRET = "s" * 48
+SECRET = "s" * 64
 
 
 def _token(secret=SECRET, algorithm="HS256", **changes) -> str:
@@ -29,7 +29,7 @@ def test_anything_the_library_would_refuse_or_we_do_not_issue_is_left_to_it():
     good = _token()
     refused = [
         good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # signature
-        _token(secret="t" * 48), _token(algorithm="HS512"), _token(type="refresh"),
+        _token(secret="t" * 64), _token(algorithm="HS512"), _token(type="refresh"),
         _token(exp=now - 1), _token(iat=now + 60), _token(nbf=now + 60), _token(sub=7),
         _token(jti=...), _token(exp=...), _token(iat=float(now)),
         good.replace("Bearer ", "Token "), good.replace("Bearer ", ""), "Bearer a.b", "",
