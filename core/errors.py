@@ -33,11 +33,13 @@ class ApiError(Exception):
     code = "BAD_REQUEST"
     message = "Bad request."
 
-    def __init__(self, message=None, *, details=None, headers=None):
+    def __init__(self, message=None, *, details=None, headers=None, kept=True):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.details = details or {}
         self.headers = headers or {}
+        # False: refused before any work, so an Idempotency-Key does not keep the answer
+        self.kept = kept
 
 
 def _error(status, code, default):

@@ -54,7 +54,9 @@ class RedisExtension:
         app.extensions["jifen.redis"] = redis_client(app.config["REDIS_URL"])
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+# Objects keep their loaded state across a commit: responses render what the transaction
+# wrote without reloading it (code that needs fresh rows locks or reloads them explicitly).
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session, "expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 api = JifenApi()

@@ -3,9 +3,11 @@
 One key (per merchant and subject) runs its request once; every later copy gets the first
 answer back, a copy with a different body gets 409 IDEMPOTENCY_CONFLICT. How:
 
-1. A Redis lock lets one copy run at a time; the others answer 409 CONFLICT "in progress".
-   The stored answer is looked up again *after* the lock is taken, so a copy that waited
-   for the lock replays instead of running a second time.
+1. A Redis marker per key (SET NX) lets one copy run at a time. A key new to Redis has no
+   stored answer, so it runs without a database lookup; a copy that finds the marker looks
+   the answer up and replays it, or answers 409 CONFLICT "in progress". After the commit the
+   marker says "answered" for ANSWERED_SECONDS, so cheap refusals that run before this
+   decorator (the sold-out lane, mall/lane.py) let a copy of an answered request through.
 2. The answer is stored in the *same* database transaction as the effect. Services commit
    once; while the view runs that commit is held (`core.session.commit_held`: it only
    flushes), then the decorator adds the IdempotencyRecord with the rendered answer and
@@ -13,8 +15,10 @@ answer back, a copy with a different body gets 409 IDEMPOTENCY_CONFLICT. How:
    runs afresh); after it, both (a retry replays). The unique (merchant, scope, key) row is
    the guarantee when the Redis lock has lapsed: the second commit fails and is rolled back.
 3. Domain refusals (4xx, e.g. OUT_OF_STOCK) are answers too and are kept and replayed.
-   Not kept: request validation by the schema (nothing started), 429 and 5xx (nothing was
-   changed; the client should retry the same key).
+   A refusal raised with `kept=False` (Redis refused before any work: a sold-out item) is
+   kept by the marker itself, in Redis, so that it costs no database write and its replay
+   no database read. Not kept: request validation by the schema (nothing started), 429 and
+   5xx (nothing was changed; the client should retry the same key): the key is forgotten.
 
 Redis steps a service takes after its (held) commit, such as settling a stock hold, happen
 before the real commit: if that commit then fails, Redis errs on the side of less stock,
@@ -41,6 +45,12 @@ from core.session import commit_held
 log = logging.getLogger("jifen.idempotency")
 HEADER = "Idempotency-Key"
 LOCK_SECONDS = 60
+RUNNING, ANSWERED = "running", "answered"
+# How long Redis remembers that a key was answered. Within it, a copy of the request skips
+# every cheap refusal (the sold-out lane) and replays; after it, a copy runs again and the
+# unique record (or the domain's own keys) turns that into a replay, unless a cheap refusal
+# answers first (e.g. the item sold out since).
+ANSWERED_SECONDS = 7 * 86_400
 
 
 def idempotent(view):
@@ -54,18 +64,16 @@ def idempotent(view):
         if not 1 <= len(key) <= 64:
             raise ValidationFailed(details={HEADER: ["Must be 1 to 64 characters."]})
         digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
-        if (stored := _stored(key)) is not None:
-            return _replay(stored, digest)
         db.session.rollback()  # hold no database lock (SQLite: the write lock) across Redis
-        lock = keys.idempotency_lock(g.merchant_id, g.subject, key)
-        if not rds.set(lock, "1", nx=True, ex=LOCK_SECONDS):
-            raise Conflict("A request with this Idempotency-Key is still in progress.")
-        try:
-            if (stored := _stored(key)) is not None:  # the copy before us finished meanwhile
-                return _replay(stored, digest)
-            return _run_once(view, args, kwargs, key, digest)
+        marker = keys.idempotency_lock(g.merchant_id, g.subject, key)
+        if not rds.set(marker, RUNNING, nx=True, ex=LOCK_SECONDS):
+            return _replay_seen(marker, key, digest)
+        kept = None
+        try:  # a key new to Redis has no stored answer to look up
+            response, kept = _run_once(view, args, kwargs, key, digest)
+            return response
         finally:
-            _unlock(lock)
+            _leave(marker, kept)
 
     return document_errors(wrapper, 409)  # IDEMPOTENCY_CONFLICT, or still in progress
 
@@ -75,46 +83,73 @@ def client_key() -> str | None:
     return request.headers.get(HEADER)
 
 
-def _run_once(view, args, kwargs, key: str, digest: str) -> Response:
+def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, str]:
+    """The view's answer, and what the marker keeps: ANSWERED (the record is in the
+    database) or, for a refusal Redis gave before any work, the answer itself."""
     session = db.session()
     with commit_held(session):
-        response = _answer(view, args, kwargs)
+        response, in_database = _answer(view, args, kwargs)
+    if not in_database:
+        return response, json.dumps({"hash": digest, "status": response.status_code,
+                                     "body": _body(response)}, ensure_ascii=False)
     db.session.add(IdempotencyRecord(
         merchant_id=g.merchant_id, scope=g.subject, key=key, request_hash=digest,
-        status_code=response.status_code,
-        body=json.dumps(response.get_json(silent=True), ensure_ascii=False)))
+        status_code=response.status_code, body=_body(response)))
     try:
         db.session.commit()  # the effect and its record, together
     except IntegrityError:
         db.session.rollback()
-        stored = _stored(key)  # a copy whose Redis lock had lapsed committed first
+        stored = _stored(key)  # a copy whose marker had lapsed committed first
         if stored is None:
             raise
-        return _replay(stored, digest)
-    return response
+        return _replay(stored.request_hash, stored.status_code, stored.body, digest), ANSWERED
+    return response, ANSWERED
 
 
-def _answer(view, args, kwargs) -> Response:
-    """The view's response, or the contract's error answer for a domain refusal."""
+def _body(response: Response) -> str:
+    return json.dumps(response.get_json(silent=True), ensure_ascii=False)
+
+
+def _answer(view, args, kwargs) -> tuple[Response, bool]:
+    """The view's response, or the contract's error answer for a domain refusal; and whether
+    the database keeps it (False: Redis refused before any work, `kept=False`)."""
     try:
-        return make_response(view(*args, **kwargs))
+        return make_response(view(*args, **kwargs)), True
     except ApiError as exc:
         db.session.rollback()
         if exc.status >= 500 or exc.status == 429:
             raise
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        return error_response(exc.status, exc.code, exc.message, exc.details,
+                              exc.headers), exc.kept
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _unlock(lock: str) -> None:
-    """Best effort: the lock expires by itself, and Redis lost after the work was done must
-    not turn its answer into a 503 that says nothing was changed."""
+def _leave(marker: str, kept: str | None) -> None:
+    """Leave what the marker keeps for ANSWERED_SECONDS, or forget the key when nothing was
+    answered. Best effort: a marker lost early only costs a retry the unique record's
+    IntegrityError, and Redis lost after the work was done must not turn its answer into a
+    503 that says nothing was changed."""
     try:
-        rds.delete(lock)
+        if kept is None:
+            rds.delete(marker)
+        else:
+            rds.set(marker, kept, ex=ANSWERED_SECONDS)
     except RedisError as exc:
-        log.warning("idempotency lock %s left to expire: %s", lock, exc)
+        log.warning("idempotency marker %s left to expire: %s", marker, exc)
+
+
+def _replay_seen(marker: str, key: str, digest: str) -> Response:
+    """A key Redis has seen: replay the answer its marker or the database keeps, else it is
+    still running."""
+    kept = rds.get(marker)
+    if kept and kept.startswith("{"):
+        answer = json.loads(kept)
+        return _replay(answer["hash"], answer["status"], answer["body"], digest)
+    if (stored := _stored(key)) is not None:  # answered (or finished meanwhile)
+        return _replay(stored.request_hash, stored.status_code, stored.body, digest)
+    raise Conflict("A request with this Idempotency-Key is still in progress.")
 
 
 def _stored(key: str) -> IdempotencyRecord | None:
@@ -123,9 +158,9 @@ def _stored(key: str) -> IdempotencyRecord | None:
         IdempotencyRecord.key == key)).scalar_one_or_none()
 
 
-def _replay(stored: IdempotencyRecord, digest: str) -> Response:
-    if stored.request_hash != digest:
+def _replay(request_hash: str, status: int, body: str, digest: str) -> Response:
+    if request_hash != digest:
         raise IdempotencyConflict()
-    response = Response(stored.body, status=stored.status_code, mimetype="application/json")
+    response = Response(body, status=status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -44,8 +44,9 @@ class NoPending:
     """Points held outside the ledger until released (slot `pending`, till.pending)."""
 
     @staticmethod
-    def of_member(member_id):
-        return []
+    def live_query(member_id):
+        """A select of (points, available_at, order_no) of the member's pending points."""
+        return None
 
     @staticmethod
     def failures():

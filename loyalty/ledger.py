@@ -294,11 +294,15 @@ def _python(column, value):
     return value
 
 
+def live_lot_conditions(moment: datetime) -> tuple:
+    """What makes a lot live at `moment`: unexpired, with points left."""
+    return Lot.remaining > 0, Lot.expired_at.is_(None), Lot.expires_at > moment
+
+
 def live_lots(account_id: int, moment: datetime) -> list[Lot]:
-    """An account's unexpired lots with points left, soonest expiry first."""
+    """An account's live lots, soonest expiry first."""
     return db.session.execute(
-        select(Lot).where(Lot.account_id == account_id, Lot.remaining > 0,
-                          Lot.expired_at.is_(None), Lot.expires_at > moment)
+        select(Lot).where(Lot.account_id == account_id, *live_lot_conditions(moment))
         .order_by(Lot.expires_at)).scalars().all()
 
 

@@ -1,17 +1,20 @@
 """What a member sees of their own points: card, balance, expiring lots, history, export."""
 
 import io
+from functools import cache
 from itertools import groupby
 
 import segno
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, literal, null, select, text, type_coerce, union_all
 
 from core.clock import now
+from core.errors import Unauthorized
 from core.extensions import db
 from core.models import Merchant
+from core.types import UTCDateTime
 from loyalty import hooks, ledger, members, tiers
 from loyalty import rules as pure
-from loyalty.models import LedgerEntry, Member
+from loyalty.models import LedgerEntry, Lot, Member, PointsAccount
 
 
 def card(member: Member) -> dict:
@@ -41,16 +44,57 @@ def qr_png(payload: str) -> bytes:
 
 def points(member: Member) -> dict:
     """Balance, lifetime totals and what expires when (grouped by expiry day)."""
-    account = member.account
-    lots = ledger.live_lots(account.id, now())
-    expiring = [{"expires_at": min(lot.expires_at for lot in group),
-                 "points": sum(lot.remaining for lot in group)}
-                for group in (list(g) for _, g in groupby(lots, key=lambda lot:
-                                                           lot.expires_at.date()))]
-    return {"balance": account.balance, "expiring": expiring,
-            "lifetime_earned": account.lifetime_earned,
-            "lifetime_redeemed": account.lifetime_redeemed, "debt": account.debt,
-            "pending": hooks.pending.of_member(member.id)}
+    return _points(db.session, member.merchant_id, member.id)
+
+
+def points_of(merchant_id: int, member_id: int) -> dict:
+    """`points` by ids, outside any transaction (one statement is its own snapshot): no
+    BEGIN and ROLLBACK round trips around it. Only while the member exists and is not
+    anonymised, else UNAUTHORIZED."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return _points(connection, merchant_id, member_id)
+
+
+def _points(executor, merchant_id: int, member_id: int) -> dict:
+    """The points of a member in one SQL statement, on a session or a connection."""
+    rows = executor.execute(_points_statement(hooks.pending), {
+        "merchant_id": merchant_id, "member_id": member_id, "moment": now()}).all()
+    if not rows or rows[0][0] != "a":
+        raise Unauthorized("Unknown member.")
+    (_, balance, earned, redeemed, debt, _, _), lots = rows[0], [r for r in rows if r[0] == "l"]
+    expiring = [{"expires_at": min(row[5] for row in group),
+                 "points": sum(row[1] for row in group)}
+                for group in (list(g) for _, g in groupby(lots, key=lambda row: row[5].date()))]
+    return {"balance": balance, "expiring": expiring, "lifetime_earned": earned,
+            "lifetime_redeemed": redeemed, "debt": debt,
+            "pending": [{"points": points, "available_at": available_at, "source": "pos_order",
+                         "order_no": order_no}
+                        for kind, points, _, _, _, available_at, order_no in rows if kind == "p"]}
+
+
+@cache  # built once per pending slot: building it costs more than running it
+def _points_statement(pending_slot):
+    """Rows of one UNION ALL told apart by their first column: the account ("a"), live lots
+    ("l") and pending points ("p"), by the parameters merchant_id, member_id and moment."""
+    merchant_id, member_id = bindparam("merchant_id"), bindparam("member_id")
+    moment, no_text = type_coerce(null(), UTCDateTime), type_coerce(null(), String)
+    parts = [
+        select(literal("a"), PointsAccount.balance, PointsAccount.lifetime_earned,
+               PointsAccount.lifetime_redeemed, PointsAccount.debt, moment, no_text)
+        .join(Member, Member.id == PointsAccount.member_id)
+        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
+               Member.anonymized_at.is_(None)),
+        select(literal("l"), Lot.remaining, null(), null(), null(), Lot.expires_at, null())
+        .join(PointsAccount, PointsAccount.id == Lot.account_id)
+        .where(PointsAccount.merchant_id == merchant_id, PointsAccount.member_id == member_id,
+               *ledger.live_lot_conditions(bindparam("moment", type_=UTCDateTime))),
+    ]
+    if (pending := pending_slot.live_query(member_id)) is not None:
+        points, available_at, order_no = pending.selected_columns
+        parts.append(pending.with_only_columns(
+            literal("p"), points, null(), null(), null(), available_at, order_no,
+            maintain_column_froms=True))
+    return union_all(*parts).order_by(text("1"), text("6"))
 
 
 def transactions(member: Member):

@@ -3,12 +3,14 @@
 --
 -- KEYS[1]  item hash: stock (= database stock - live holds), status, starts, ends
 --          (epoch seconds, 0 = open), per_order, per_day, per_total (0 = no limit),
---          utc_offset (seconds; the merchant's calendar day for per_day)
+--          utc_offset (seconds; the merchant's calendar day for per_day), version (goes up
+--          whenever stock comes back or the rules change: what may turn a refusal into a yes)
 -- KEYS[2]  holds hash: reservation id -> "quantity member_id day_no created_epoch"
 -- KEYS[3…] quota hashes {total, day, day_no}: units a member holds in live orders
 --
 -- ARGV[1] is the operation:
---   reserve   id quantity member_id now ttl -> {"OK"} or {refusal[, limit name]}
+--   reserve   id quantity member_id now ttl -> {"OK"}, {"LIMIT_EXCEEDED", limit name},
+--             {"NOT_ON_SALE" | "OUT_OF_STOCK", version, the next sale start or end (0: none)}
 --   release   id                            -> 1 when the hold existed (stock and quota back)
 --   give_back quantity day_no               -> stock and quota back after a cancel or refund
 --   quota     total day day_no ttl          -> load a missing quota
@@ -36,7 +38,10 @@ local function return_quota(quota, quantity, day_no)
 end
 
 local function return_stock(quantity)
-  if redis.call('EXISTS', item) == 1 then redis.call('HINCRBY', item, 'stock', quantity) end
+  if redis.call('EXISTS', item) == 1 then
+    redis.call('HINCRBY', item, 'stock', quantity)
+    redis.call('HINCRBY', item, 'version', 1)
+  end
 end
 
 -- Forget a hold and give back its quota; returns its quantity (nil when already gone).
@@ -75,14 +80,24 @@ local function take_quota(it, quota, quantity, day_no, ttl)
   return nil
 end
 
+-- A refusal that holds for every member until the version changes or the sale window
+-- reaches its next boundary (the processes remember it: mall/stock.py).
+local function refusal(it, code, now)
+  local boundary = 0
+  for _, moment in ipairs({num(it.starts), num(it.ends)}) do
+    if moment > now and (boundary == 0 or moment < boundary) then boundary = moment end
+  end
+  return {code, num(it.version), boundary}
+end
+
 local function reserve(id, quantity, member_id, now, ttl)
   if redis.call('EXISTS', item) == 0 then return {'MISSING_ITEM'} end
   local it = read(item)
-  if not on_sale(it, now) then return {'NOT_ON_SALE'} end
+  if not on_sale(it, now) then return refusal(it, 'NOT_ON_SALE', now) end
   if num(it.per_order) > 0 and quantity > num(it.per_order) then
     return {'LIMIT_EXCEEDED', 'limit_per_order'}
   end
-  if num(it.stock) < quantity then return {'OUT_OF_STOCK'} end
+  if num(it.stock) < quantity then return refusal(it, 'OUT_OF_STOCK', now) end
   local day_no = tostring(math.floor((now + num(it.utc_offset)) / 86400))
   local refusal = take_quota(it, KEYS[3], quantity, day_no, ttl)
   if refusal then return refusal end
@@ -107,7 +122,13 @@ local function sync(plan)
     table.insert(fields, name)
     table.insert(fields, value)
   end
+  local fresh = redis.call('EXISTS', item) == 0
   redis.call('HSET', item, unpack(fields))
+  if fresh then  -- a reloaded item must not repeat an old incarnation's versions
+    local clock = redis.call('TIME')
+    redis.call('HSET', item, 'version', clock[1] * 1000000 + clock[2])
+  end
+  redis.call('HINCRBY', item, 'version', 1)
   return {before, plan.stock - held}
 end
 

@@ -35,8 +35,9 @@ log = logging.getLogger("jifen.mall")
 SCRIPT = (Path(__file__).parent / "reserve.lua").read_text()
 QUOTA_TTL = 86_400  # refreshed by every reservation, so it never lapses under a live hold
 GRACE = timedelta(minutes=5)  # far beyond any request: an older hold without order is dead
-REFUSALS = {"NOT_ON_SALE": NotOnSale, "OUT_OF_STOCK": OutOfStock,
-            "LIMIT_EXCEEDED": LimitExceeded}
+REFUSALS = {"NOT_ON_SALE": NotOnSale, "OUT_OF_STOCK": OutOfStock}
+MEMO = "jifen.mall.refusals"  # per app: (merchant, item, quantity) → (code, version, expiry)
+MEMO_SECONDS = 1.0
 EPOCH = date(1970, 1, 1)
 
 
@@ -83,11 +84,43 @@ def answered(hold: Hold, attempt: Callable[[], list]) -> list:
             _load_item(hold.merchant_id, hold.item_id)
         elif answer[0] == "MISSING_QUOTA":
             _load_quota(hold.merchant_id, hold.member_id, hold.item_id)
+        elif answer[0] == "LIMIT_EXCEEDED":
+            raise LimitExceeded(details={"limit": answer[1]}, kept=False)
         elif answer[0] in REFUSALS:
-            raise REFUSALS[answer[0]](details={"limit": answer[1]} if answer[1:] else None)
+            _remember(hold.merchant_id, hold.item_id, hold.quantity, *answer)
+            raise REFUSALS[answer[0]](kept=False)
         else:
             return answer
     raise ServiceUnavailable("The item's stock could not be loaded; retry.")
+
+
+def _remember(merchant_id: int, item_id: int, quantity: int, code: str, version: int,
+              boundary: int) -> None:
+    """Keep Redis' refusal in this process for MEMO_SECONDS (never past the sale window's
+    next boundary), for the sold-out lane to repeat while the item's version stays."""
+    expires = now().timestamp() + MEMO_SECONDS
+    memo = current_app.extensions.setdefault(MEMO, {})
+    memo[merchant_id, item_id, quantity] = (code, int(version),
+                                            min(expires, boundary) if boundary else expires)
+
+
+def remembered_refusal(merchant_id: int, item_id: int, quantity: int) -> tuple[str, int] | None:
+    """(code, item version) of a refusal this process remembers, if still fresh; the caller
+    compares the version with Redis' before repeating it."""
+    memo = current_app.extensions.get(MEMO, {})
+    entry = memo.get((merchant_id, item_id, quantity))
+    if entry is None:
+        return None
+    code, version, expires = entry
+    if now().timestamp() >= expires:
+        memo.pop((merchant_id, item_id, quantity), None)
+        return None
+    return code, version
+
+
+def version_key(merchant_id: int, item_id: int) -> tuple[str, str]:
+    """Where Redis keeps the item's version: (hash key, field)."""
+    return keys.mall_item(merchant_id, item_id), "version"
 
 
 def release(hold: Hold) -> None:

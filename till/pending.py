@@ -52,14 +52,13 @@ def cancel(merchant_id: int, order_no: str, points: int) -> int:
     return taken
 
 
-def of_member(member_id: int) -> list[dict]:
-    """A member's pending points, soonest first."""
-    rows = db.session.execute(select(PendingPoints).where(
+def live_query(member_id):
+    """A select of (points, available_at, order_no) of a member's pending points, for a
+    member id or a bind parameter (the balance read adds it to its one statement)."""
+    return select(PendingPoints.points - PendingPoints.cancelled, PendingPoints.available_at,
+                  PendingPoints.order_no).where(
         PendingPoints.member_id == member_id, PendingPoints.status == "pending",
         PendingPoints.points > PendingPoints.cancelled)
-        .order_by(PendingPoints.available_at)).scalars().all()
-    return [{"points": r.points - r.cancelled, "available_at": r.available_at,
-             "source": "pos_order", "order_no": r.order_no} for r in rows]
 
 
 def release_due(batch_size: int = BATCH) -> dict:
