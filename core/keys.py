@@ -4,6 +4,8 @@ The `{m<id>}` hash tag puts all of one merchant's keys in one cluster slot, so L
 scripts may touch several of them atomically.
 """
 
+from datetime import date
+
 
 def _tag(merchant_id: int) -> str:
     return f"{{m{int(merchant_id)}}}"
@@ -41,7 +43,7 @@ def rate_limit(merchant_id: int, endpoint: str, who: str) -> str:
     return f"{_tag(merchant_id)}:rl:{endpoint}:{who}"
 
 
-def checkin_day(merchant_id: int, member_id: int, day) -> str:
+def checkin_day(merchant_id: int, member_id: int, day: date) -> str:
     return f"{_tag(merchant_id)}:checkin:{member_id}:{day.isoformat()}"
 
 
@@ -89,6 +91,6 @@ def contest_entries(merchant_id: int, contest_id: int) -> str:
     return f"{_tag(merchant_id)}:contest:entries:{int(contest_id)}"
 
 
-def analytics_closed(merchant_id: int, through, first, last) -> str:
+def analytics_closed(merchant_id: int, through: date, first: date, last: date) -> str:
     return (f"{_tag(merchant_id)}:analytics:closed:{through.isoformat()}:"
             f"{first.isoformat()}:{last.isoformat()}")

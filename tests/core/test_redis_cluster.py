@@ -17,10 +17,17 @@ def _every_key(merchant_id: int) -> list[str]:
     for name, build in inspect.getmembers(keys, inspect.isfunction):
         if name.startswith("_"):
             continue
-        params = list(inspect.signature(build).parameters)
-        samples = {"merchant_id": merchant_id, "day": date(2026, 11, 30)}
-        made.append(build(*[samples.get(p, 7 if p.endswith("_id") else "Ab") for p in params]))
+        made.append(build(*[_sample(p, merchant_id)
+                            for p in inspect.signature(build).parameters.values()]))
     return made
+
+
+def _sample(param: inspect.Parameter, merchant_id: int):
+    if param.name == "merchant_id":
+        return merchant_id
+    if param.annotation in (date, "date"):
+        return date(2026, 11, 30)
+    return 7 if param.name.endswith("_id") else "Ab"
 
 
 def test_every_key_of_a_merchant_hashes_to_the_merchants_slot():
