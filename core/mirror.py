@@ -72,14 +72,15 @@ class Mirror:
             for text in texts:
                 self._apply(text)
 
-    def lookup(self, keys: list[str]) -> list | None:
+    def lookup(self, keys: list[str], generation: int | None = None) -> list | None:
         """The values of `keys` (None where there is no fact), or None when the mirror is
-        not provably current and the caller must read Redis."""
+        not provably current (or, when given, no longer in `generation`: facts published
+        between then and the last subscription are lost) and the caller must read Redis."""
         if not self._running():
             return None
         now = time.time()
         with self.lock:
-            if not self._current(now):
+            if not self._current(now) or generation not in (None, self.generation):
                 return None
             return [self._value(key, now) for key in keys]
 
