@@ -53,11 +53,11 @@ def revoke(claims: dict) -> bool:
 
 def _deny(key: str, value, ttl: int, nx: bool = False) -> bool:
     """Set a denylist key and announce it to every process's mirror; False when `nx` and the
-    key was already set (then it was announced before)."""
-    if not rds.set(key, value, ex=ttl, nx=nx):
-        return False
-    mirror.announce([(key, value, int(time.time()) + ttl)])
-    return True
+    key was already set. Announced either way: a retry of a revocation whose announcement
+    failed (a 503) announces it."""
+    done = rds.set(key, value, ex=ttl, nx=nx)
+    mirror.announce(key, value, int(time.time()) + ttl)
+    return bool(done)
 
 
 def rotate_refresh() -> dict:

@@ -1,8 +1,8 @@
 """A per-process mirror of a few Redis facts (denylist entries, item versions), fed by pub/sub,
 so that a request can read them without a Redis round trip.
 
-A fact is (Redis key, value, expiry in epoch seconds). `announce` publishes facts on CHANNEL
-and appends them to JOURNAL (a sorted set scored by expiry); Lua scripts may PUBLISH on
+A fact is (Redis key, value, expiry in epoch seconds). `announce` publishes a fact on CHANNEL
+and appends it to JOURNAL (a sorted set scored by expiry); Lua scripts may PUBLISH on
 CHANNEL too (`key<TAB>value<TAB>expiry`). Each process runs one subscriber thread, started
 lazily by the first lookup in the process (so after gunicorn forks): it subscribes, then
 reads the journal (whatever was announced before the subscription counts), then applies
@@ -52,25 +52,28 @@ class Mirror:
         self.generation = 0  # goes up with every (re)subscription: facts may have been missed
         self.pubsub = None
         self.fresh_as_of = 0.0  # when the last echo that came back was sent
-        self.echo = f"{CHANNEL}:echo:{uuid.uuid4().hex}"
-        self.pid = None
+        self.started = False
+        self.echo = ""
+        os.register_at_fork(after_in_child=self._forked)
 
-    def announce(self, facts: list[tuple[str, object, int]]) -> None:
-        """Publish facts to every process (this one at once); raises RedisError, so that a
+    def _forked(self) -> None:
+        """A forked child (a gunicorn worker) has none of the parent's threads: its own mirror
+        starts afresh at its first lookup, and a lock the parent's thread held is dropped."""
+        self.lock, self.started, self.pubsub, self.fresh_as_of = threading.Lock(), False, None, 0.0
+
+    def announce(self, key: str, value, expires: int) -> None:
+        """Publish a fact to every process (this one at once); raises RedisError, so that a
         revocation that could not be announced fails loudly rather than silently."""
         if not self.enabled:
             return
-        texts = [message(*fact) for fact in facts]
+        text = message(key, value, expires)
         pipe = self.client.pipeline(transaction=False)
-        pipe.zadd(JOURNAL, {text: int(expires) for text, (_k, _v, expires) in zip(
-            texts, facts, strict=True)})
+        pipe.zadd(JOURNAL, {text: int(expires)})
         pipe.zremrangebyscore(JOURNAL, "-inf", time.time())
-        for text in texts:
-            pipe.publish(CHANNEL, text)
+        pipe.publish(CHANNEL, text)
         pipe.execute()
         with self.lock:
-            for text in texts:
-                self._apply(text)
+            self._apply(text)
 
     def lookup(self, keys: list[str], generation: int | None = None) -> list | None:
         """The values of `keys` (None where there is no fact), or None when the mirror is
@@ -94,11 +97,10 @@ class Mirror:
     def _running(self) -> bool:
         if not self.enabled:
             return False
-        if self.pid != os.getpid():  # first use in this process (gunicorn forks after import)
+        if not self.started:  # first use in this process
             with self.lock:
-                if self.pid != os.getpid():
-                    self.pid, self.pubsub, self.fresh_as_of = os.getpid(), None, 0.0
-                    self.echo = f"{CHANNEL}:echo:{uuid.uuid4().hex}"
+                if not self.started:
+                    self.started, self.echo = True, f"{CHANNEL}:echo:{uuid.uuid4().hex}"
                     threading.Thread(target=self._run, name="jifen-mirror", daemon=True).start()
         return True
 

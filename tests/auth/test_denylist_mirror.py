@@ -21,7 +21,10 @@ def other(app):
 
 
 @pytest.fixture(autouse=True)
-def _forget(other):
+def _forget(request, app, other):
+    on_cluster = not app.extensions["jifen.mirror"].enabled
+    if on_cluster != (request.node.name == "test_on_a_cluster_the_mirror_stays_off"):
+        pytest.skip("the mirror is off on a Redis Cluster" if on_cluster else "a cluster test")
     forget_mirror(other)  # as conftest does for `app`: the previous test flushed Redis
 
 
@@ -90,3 +93,12 @@ def test_a_restarted_subscription_catches_up_from_the_journal(app, client, api, 
     forget_mirror(other)
     assert client.post("/api/v1/auth/logout", headers=member["headers"]).status_code == 200
     assert _current(other, watched)[0] == "1"
+
+
+def test_on_a_cluster_the_mirror_stays_off(app, client, api, other):
+    member = api.member(api.merchant())
+    watched = _watched(app, member["token"])
+    assert other.extensions["jifen.mirror"].lookup(watched) is None
+    assert client.post("/api/v1/auth/logout", headers=member["headers"]).status_code == 200
+    assert_error(other.test_client().get("/api/v1/me", headers=member["headers"]),
+                 401, "UNAUTHORIZED")

@@ -175,6 +175,8 @@ def test_a_refusal_redis_gave_is_replayed_from_redis_after_a_restock(api, client
 
 
 def _mirror_current(app):
+    if not app.extensions["jifen.mirror"].enabled:
+        pytest.skip("the mirror is off on a Redis Cluster")
     deadline = time.monotonic() + 5
     while app.extensions["jifen.mirror"].current_generation() is None:
         assert time.monotonic() < deadline, "the mirror never became current"
