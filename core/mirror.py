@@ -35,6 +35,7 @@ JOURNAL = "jifen:mirror:journal"
 HEARTBEAT = 0.5
 STALE = 1.5
 RETRY = 0.5
+PRUNE = 60.0  # expired facts nobody looks up again are dropped this often
 
 
 def message(key: str, value, expires: int) -> str:
@@ -151,13 +152,18 @@ class Mirror:
             self.pubsub, self.fresh_as_of = pubsub, 0.0
 
     def _serve(self) -> None:
-        pinged, started = 0.0, time.time()
+        pinged, pruned = 0.0, time.time()
+        started = pruned
         sock = self.pubsub.connection._sock
         while True:
             now = time.time()
             if now - pinged >= HEARTBEAT:
                 self.client.publish(self.echo, repr(now))
                 pinged = now
+            if now - pruned >= PRUNE:
+                with self.lock:
+                    self.facts = {key: fact for key, fact in self.facts.items() if fact[1] > now}
+                pruned = now
             if now - max(self.fresh_as_of, started) > STALE + HEARTBEAT:
                 raise RedisError("no echo through the subscription")
             select.select([sock], [], [], HEARTBEAT)
