@@ -51,7 +51,7 @@ class Mirror:
         self.lock = threading.Lock()
         self.facts: dict[str, tuple[str, float]] = {}
         self.generation = 0  # goes up with every (re)subscription: facts may have been missed
-        self.pubsub = None
+        self.pubsub = self.sock = None  # the socket subscribed at this generation's start
         self.fresh_as_of = 0.0  # when the last echo that came back was sent
         self.started = False
         self.echo = ""
@@ -106,9 +106,13 @@ class Mirror:
         return True
 
     def _current(self, now: float) -> bool:
-        if self.pubsub is None or now - self.fresh_as_of >= STALE:
+        # redis-py reconnects and resubscribes a pub/sub connection by itself: what was
+        # published meanwhile is lost, so a new socket is never current (the thread then
+        # starts a new generation from the journal)
+        if (self.pubsub is None or now - self.fresh_as_of >= STALE
+                or self.pubsub.connection._sock is not self.sock):
             return False
-        readable, _, _ = select.select([self.pubsub.connection._sock], [], [], 0)
+        readable, _, _ = select.select([self.sock], [], [], 0)
         return not readable
 
     def _value(self, key: str, now: float):
@@ -149,13 +153,12 @@ class Mirror:
             for text in journal:
                 self._apply(text)
             self.generation += 1
-            self.pubsub, self.fresh_as_of = pubsub, 0.0
+            self.pubsub, self.sock, self.fresh_as_of = pubsub, pubsub.connection._sock, 0.0
 
     def _serve(self) -> None:
         pinged, pruned = 0.0, time.time()
         started = pruned
-        sock = self.pubsub.connection._sock
-        while True:
+        while self.pubsub.connection._sock is self.sock:
             now = time.time()
             if now - pinged >= HEARTBEAT:
                 self.client.publish(self.echo, repr(now))
@@ -166,7 +169,7 @@ class Mirror:
                 pruned = now
             if now - max(self.fresh_as_of, started) > STALE + HEARTBEAT:
                 raise RedisError("no echo through the subscription")
-            select.select([sock], [], [], HEARTBEAT)
+            select.select([self.sock], [], [], HEARTBEAT)
             with self.lock:  # drain whatever arrived: lookups see all of it or wait
                 while self.pubsub.connection.can_read(timeout=0):
                     reply = self.pubsub.get_message(timeout=0)
@@ -176,3 +179,4 @@ class Mirror:
                         self.fresh_as_of = max(self.fresh_as_of, float(reply["data"]))
                     else:
                         self._apply(reply["data"])
+        raise RedisError("the subscription reconnected: messages may be lost")
