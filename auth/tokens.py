@@ -3,7 +3,9 @@
 Tokens carry `mid` (merchant id), `kind` (member|staff), for staff `role`, and `fam`: the
 login they descend from (a refresh rotation keeps it). Revoked and rotated tokens go to a
 Redis denylist keyed by jti until they would expire; logout denies the whole family (its
-refresh tokens too), anonymisation every token of the subject issued until then.
+refresh tokens too), anonymisation every token of the subject issued until then. Every
+denial is also announced to the per-process mirror (core/mirror.py), which answers the
+denylist lookup without a round trip while its subscription is provably current.
 """
 
 import base64
@@ -29,7 +31,7 @@ from auth.models import ROLES, Staff
 from core import keys
 from core.api import document_errors
 from core.errors import Forbidden, NotFound, Unauthorized, error_response
-from core.extensions import db, jwt, rds
+from core.extensions import db, jwt, mirror, rds
 
 BEARER = [{"bearerAuth": []}]
 
@@ -45,9 +47,17 @@ def issue_pair(kind: str, subject_id: int, merchant_id: int, role: str | None = 
 
 def revoke(claims: dict) -> bool:
     """Deny a token until it expires; False when it was already revoked."""
-    ttl = int(claims["exp"] - datetime.now(UTC).timestamp()) + 1
-    key = keys.token_denied(claims["mid"], claims["jti"])
-    return bool(rds.set(key, "1", ex=max(ttl, 1), nx=True))
+    ttl = max(int(claims["exp"] - datetime.now(UTC).timestamp()) + 1, 1)
+    return _deny(keys.token_denied(claims["mid"], claims["jti"]), "1", ttl, nx=True)
+
+
+def _deny(key: str, value, ttl: int, nx: bool = False) -> bool:
+    """Set a denylist key and announce it to every process's mirror; False when `nx` and the
+    key was already set. Announced either way: a retry of a revocation whose announcement
+    failed (a 503) announces it."""
+    done = rds.set(key, value, ex=ttl, nx=nx)
+    mirror.announce(key, value, int(time.time()) + ttl)
+    return bool(done)
 
 
 def rotate_refresh() -> dict:
@@ -63,13 +73,13 @@ def revoke_family(claims: dict) -> None:
     """Log out: deny the presented token and every token of its login, refresh included."""
     revoke(claims)
     if claims.get("fam"):
-        rds.set(keys.token_family_denied(claims["mid"], claims["fam"]), "1", ex=_refresh_ttl())
+        _deny(keys.token_family_denied(claims["mid"], claims["fam"]), "1", _refresh_ttl())
 
 
 def revoke_subject(kind: str, subject_id: int, merchant_id: int) -> None:
     """Deny every token of a subject issued until now (anonymisation)."""
-    rds.set(keys.token_subject_denied(merchant_id, kind, subject_id),
-            int(datetime.now(UTC).timestamp()), ex=_refresh_ttl())
+    _deny(keys.token_subject_denied(merchant_id, kind, subject_id),
+          int(datetime.now(UTC).timestamp()), _refresh_ttl())
 
 
 def _refresh_ttl() -> int:
@@ -91,8 +101,11 @@ def denied_by(payload: dict, values: list) -> bool:
 
 
 def is_revoked(payload: dict) -> bool:
-    """Denied by jti, by its login (family) or by its subject: one Redis round trip."""
-    return denied_by(payload, rds.mget(denylist_keys(payload)))
+    """Denied by jti, by its login (family) or by its subject: from this process's mirror
+    while it is current, else one Redis round trip."""
+    watched = denylist_keys(payload)
+    values = mirror.lookup(watched)
+    return denied_by(payload, rds.mget(watched) if values is None else values)
 
 
 HEADER_HS256 = {"alg": "HS256", "typ": "JWT"}  # what create_access_token writes

@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase
 from werkzeug.local import LocalProxy
 
 from core.api import JifenApi
+from core.mirror import Mirror
 from core.session import Session
 
 NAMING = {
@@ -48,10 +49,13 @@ def _host_port(node: str) -> tuple[str, int]:
 
 
 class RedisExtension:
-    """One redis-py client per app, built from REDIS_URL."""
+    """One redis-py client per app, built from REDIS_URL, and its pub/sub mirror (off on a
+    cluster: see core/mirror.py)."""
 
     def init_app(self, app):
-        app.extensions["jifen.redis"] = redis_client(app.config["REDIS_URL"])
+        client = app.extensions["jifen.redis"] = redis_client(app.config["REDIS_URL"])
+        app.extensions["jifen.mirror"] = Mirror(
+            client, enabled=urlsplit(app.config["REDIS_URL"]).scheme != CLUSTER_SCHEME)
 
 
 # Objects keep their loaded state across a commit: responses render what the transaction
@@ -62,3 +66,4 @@ jwt = JWTManager()
 api = JifenApi()
 redis_ext = RedisExtension()
 rds: redis.Redis = LocalProxy(lambda: current_app.extensions["jifen.redis"])
+mirror: Mirror = LocalProxy(lambda: current_app.extensions["jifen.mirror"])

@@ -55,6 +55,16 @@ def points_of(merchant_id: int, member_id: int) -> dict:
         return _points(connection, merchant_id, member_id)
 
 
+def as_json(points_: dict) -> dict:
+    """`points` as PointsSchema dumps it (integers, ISO 8601 times), without marshmallow: the
+    balance read is hot enough for the schema's walk over one row to show."""
+    return {**points_,
+            "expiring": [{**lot, "expires_at": lot["expires_at"].isoformat()}
+                         for lot in points_["expiring"]],
+            "pending": [{**item, "available_at": item["available_at"].isoformat()}
+                        for item in points_["pending"]]}
+
+
 def _points(executor, merchant_id: int, member_id: int) -> dict:
     """The points of a member in one SQL statement, on a session or a connection."""
     rows = executor.execute(_points_statement(hooks.pending), {

@@ -3,11 +3,13 @@ remembers that Redis refused the same item and quantity (sold out, or not on sal
 
 Whatever is not plainly such a request goes on to Flask unchanged: a token the one-pass
 check does not accept (Flask gives its exact 401/403), a body the order schema or
-core.inputs would refuse, an item with no fresh refusal in this process. One Redis round
-trip (on the merchant's cluster slot) reads the token's denylist, the Idempotency-Key's
-marker and the item's version: a revoked token, a key already seen (Flask replays its
-answer), or a version that moved since the refusal (restocked or changed by any process)
-go to Flask too. The answer, its log line and its metrics are the ones Flask would give.
+core.inputs would refuse, an item with no fresh refusal in this process. A revoked token, an
+Idempotency-Key already seen (Flask replays its answer), or an item version that moved since
+the refusal (restocked or changed by any process) go to Flask too. The denylist and the item
+version come from this process's mirror (core/mirror.py) while it is current and has been
+since before the refusal was asked for; otherwise, and for the key's marker, from one Redis
+round trip (on the merchant's cluster slot). So a request without a key costs no round trip.
+The answer, its log line and its metrics are the ones Flask would give.
 """
 
 import io
@@ -20,6 +22,7 @@ from redis.exceptions import RedisError
 from auth import tokens
 from core import keys
 from core.errors import error_response
+from core.extensions import mirror
 from core.idempotency import HEADER
 from core.inputs import MAX_HEADER_BYTES, problems
 from core.observability import observe, request_id
@@ -61,27 +64,41 @@ class SoldOutLane:
                 or (key is not None and not 1 <= len(key) <= 64)
                 or not claims["sub"].isdigit()):
             return None
-        merchant_id, member_id = claims["mid"], int(claims["sub"])
-        remembered = stock.remembered_refusal(merchant_id, order["item_id"], order["quantity"])
+        remembered = stock.remembered_refusal(claims["mid"], order["item_id"], order["quantity"])
         if remembered is None:
             return None
-        code, version = remembered
-        watched = tokens.denylist_keys(claims)
-        if key is not None:
-            watched.append(keys.idempotency_lock(
-                merchant_id, tokens.subject("member", member_id), key))
-        pipe = self.app.extensions["jifen.redis"].pipeline(transaction=False)
-        for key_name in watched:  # GETs, not MGET: a cluster pipeline refuses MGET
-            pipe.get(key_name)
-        pipe.hget(*stock.version_key(merchant_id, order["item_id"]))
-        try:
-            *values, current = pipe.execute()
-        except RedisError:
-            return None  # Flask answers what Redis being down means
-        if (tokens.denied_by(claims, values[:3]) or any(values[3:]) or current is None
-                or int(current) != version):
+        if not self._still_refused(claims, order["item_id"], key, remembered):
             return None
-        return stock.REFUSALS[code]()
+        return stock.REFUSALS[remembered.code]()
+
+    def _still_refused(self, claims: dict, item_id: int, key: str | None,
+                       remembered: stock.Refusal) -> bool:
+        """Whether the token is not revoked, the key (if any) unseen and the item's version
+        the refusal's: from the mirror where it can answer, the rest from one round trip."""
+        merchant_id = claims["mid"]
+        watched = [*tokens.denylist_keys(claims), stock.mirrored_version(merchant_id, item_id)]
+        markers = [] if key is None else [
+            keys.idempotency_lock(merchant_id, tokens.subject("member", int(claims["sub"])), key)]
+        mirrored = (None if remembered.generation is None
+                    else mirror.lookup(watched, remembered.generation))
+        pipe = self.app.extensions["jifen.redis"].pipeline(transaction=False)
+        if mirrored is None:  # GETs, not MGET: a cluster pipeline refuses MGET
+            for key_name in watched[:-1]:
+                pipe.get(key_name)
+            pipe.hget(*stock.version_key(merchant_id, item_id))
+        for key_name in markers:
+            pipe.get(key_name)
+        try:
+            fetched = pipe.execute() if len(pipe) else []
+        except RedisError:
+            return False  # Flask answers what Redis being down means
+        if mirrored is None:
+            mirrored, fetched = fetched[:len(watched)], fetched[len(watched):]
+        elif mirrored[-1] is None:  # no new version published since the refusal
+            mirrored[-1] = remembered.version
+        *denials, current = mirrored
+        return not (tokens.denied_by(claims, denials) or any(fetched) or current is None
+                    or int(current) != remembered.version)
 
     def _answer(self, environ, start_response, refusal, started: float):
         rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))

@@ -4,7 +4,8 @@
 -- KEYS[1]  item hash: stock (= database stock - live holds), status, starts, ends
 --          (epoch seconds, 0 = open), per_order, per_day, per_total (0 = no limit),
 --          utc_offset (seconds; the merchant's calendar day for per_day), version (goes up
---          whenever stock comes back or the rules change: what may turn a refusal into a yes)
+--          whenever stock comes back or the rules change: what may turn a refusal into a yes;
+--          each new version is published to the processes' mirrors, see core/mirror.py)
 -- KEYS[2]  holds hash: reservation id -> "quantity member_id day_no created_epoch"
 -- KEYS[3…] quota hashes {total, day, day_no}: units a member holds in live orders
 --
@@ -20,6 +21,14 @@ local item, holds = KEYS[1], KEYS[2]
 
 local function num(value)
   return tonumber(value) or 0
+end
+
+-- A new version of the item, announced on core/mirror.py's CHANNEL (key, value, expiry).
+local function bump()
+  local version = redis.call('HINCRBY', item, 'version', 1)
+  local clock = redis.call('TIME')
+  redis.call('PUBLISH', 'jifen:mirror',
+             string.format('%s:version\t%d\t%d', item, version, tonumber(clock[1]) + 60))
 end
 
 local function read(key)
@@ -40,7 +49,7 @@ end
 local function return_stock(quantity)
   if redis.call('EXISTS', item) == 1 then
     redis.call('HINCRBY', item, 'stock', quantity)
-    redis.call('HINCRBY', item, 'version', 1)
+    bump()
   end
 end
 
@@ -128,7 +137,7 @@ local function sync(plan)
     local clock = redis.call('TIME')
     redis.call('HSET', item, 'version', clock[1] * 1000000 + clock[2])
   end
-  redis.call('HINCRBY', item, 'version', 1)
+  bump()
   return {before, plan.stock - held}
 end
 

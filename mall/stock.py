@@ -27,7 +27,7 @@ from sqlalchemy import case, func, select
 from core import keys
 from core.clock import local_date, local_midnight, now
 from core.errors import LimitExceeded, NotFound, NotOnSale, OutOfStock, ServiceUnavailable
-from core.extensions import db, rds
+from core.extensions import db, mirror, rds
 from core.models import Merchant
 from mall.models import LIVE, Item, Order
 
@@ -36,9 +36,20 @@ SCRIPT = (Path(__file__).parent / "reserve.lua").read_text()
 QUOTA_TTL = 86_400  # refreshed by every reservation, so it never lapses under a live hold
 GRACE = timedelta(minutes=5)  # far beyond any request: an older hold without order is dead
 REFUSALS = {"NOT_ON_SALE": NotOnSale, "OUT_OF_STOCK": OutOfStock}
-MEMO = "jifen.mall.refusals"  # per app: (merchant, item, quantity) → (code, version, expiry)
+MEMO = "jifen.mall.refusals"  # per app: (merchant, item, quantity) → Refusal
 MEMO_SECONDS = 1.0
 EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Redis' refusal of an item as this process remembers it: at which item version, until
+    when, and in which generation of the mirror (None: not current) it was asked for."""
+
+    code: str
+    version: int
+    expires: float
+    generation: int | None
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ def answered(hold: Hold, attempt: Callable[[], list]) -> list:
     """Run a reservation (`attempt`, a script call) until Redis has the item and quota it
     needs (loading them from the database); its answer, or raise the refusal."""
     for _attempt in range(3):
+        generation = mirror.current_generation()  # before Redis answers: no bump missed
         answer = attempt()
         if answer[0] == "MISSING_ITEM":
             _load_item(hold.merchant_id, hold.item_id)
@@ -87,40 +99,42 @@ def answered(hold: Hold, attempt: Callable[[], list]) -> list:
         elif answer[0] == "LIMIT_EXCEEDED":
             raise LimitExceeded(details={"limit": answer[1]}, kept=False)
         elif answer[0] in REFUSALS:
-            _remember(hold.merchant_id, hold.item_id, hold.quantity, *answer)
+            _remember(hold.merchant_id, hold.item_id, hold.quantity, generation, *answer)
             raise REFUSALS[answer[0]](kept=False)
         else:
             return answer
     raise ServiceUnavailable("The item's stock could not be loaded; retry.")
 
 
-def _remember(merchant_id: int, item_id: int, quantity: int, code: str, version: int,
-              boundary: int) -> None:
+def _remember(merchant_id: int, item_id: int, quantity: int, generation: int | None, code: str,
+              version: int, boundary: int) -> None:
     """Keep Redis' refusal in this process for MEMO_SECONDS (never past the sale window's
     next boundary), for the sold-out lane to repeat while the item's version stays."""
     expires = now().timestamp() + MEMO_SECONDS
     memo = current_app.extensions.setdefault(MEMO, {})
-    memo[merchant_id, item_id, quantity] = (code, int(version),
-                                            min(expires, boundary) if boundary else expires)
+    memo[merchant_id, item_id, quantity] = Refusal(
+        code, int(version), min(expires, boundary) if boundary else expires, generation)
 
 
-def remembered_refusal(merchant_id: int, item_id: int, quantity: int) -> tuple[str, int] | None:
-    """(code, item version) of a refusal this process remembers, if still fresh; the caller
-    compares the version with Redis' before repeating it."""
+def remembered_refusal(merchant_id: int, item_id: int, quantity: int) -> Refusal | None:
+    """A refusal this process remembers, if still fresh; the caller compares its version
+    with the item's current one before repeating it."""
     memo = current_app.extensions.get(MEMO, {})
-    entry = memo.get((merchant_id, item_id, quantity))
-    if entry is None:
-        return None
-    code, version, expires = entry
-    if now().timestamp() >= expires:
+    refusal = memo.get((merchant_id, item_id, quantity))
+    if refusal is not None and now().timestamp() >= refusal.expires:
         memo.pop((merchant_id, item_id, quantity), None)
         return None
-    return code, version
+    return refusal
 
 
 def version_key(merchant_id: int, item_id: int) -> tuple[str, str]:
     """Where Redis keeps the item's version: (hash key, field)."""
     return keys.mall_item(merchant_id, item_id), "version"
+
+
+def mirrored_version(merchant_id: int, item_id: int) -> str:
+    """The mirror's key for the item's versions that reserve.lua published (its `bump`)."""
+    return f"{keys.mall_item(merchant_id, item_id)}:version"
 
 
 def release(hold: Hold) -> None:

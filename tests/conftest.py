@@ -102,6 +102,16 @@ def _clean(app, clock, wechat_server):
                 for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
         rds.flushdb()
+        forget_mirror(app)
+
+
+def forget_mirror(app):
+    """End the app's mirror subscription: it resubscribes and rebuilds from the journal, which
+    the flush emptied, so no test sees an earlier test's revocations."""
+    pubsub = app.extensions["jifen.mirror"].pubsub
+    if pubsub is not None:
+        host, port = pubsub.connection._sock.getsockname()[:2]
+        app.extensions["jifen.redis"].client_kill_filter(addr=f"{host}:{port}")
 
 
 @pytest.fixture

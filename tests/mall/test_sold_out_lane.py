@@ -2,14 +2,17 @@
 as Flask answers them, and never for a request Flask would answer otherwise."""
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from sqlalchemy import event
 
 from core.clock import now
 from core.extensions import db
+from core.mirror import CHANNEL
 from core.observability import observe
 from mall import lane, stock
 from tests.helpers import assert_error, bearer, purchase
@@ -169,3 +172,32 @@ def test_a_refusal_redis_gave_is_replayed_from_redis_after_a_restock(api, client
     assert_error(again, 409, "OUT_OF_STOCK")
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json == first.json
+
+
+def _mirror_current(app):
+    if not app.extensions["jifen.mirror"].enabled:
+        pytest.skip("the mirror is off on a Redis Cluster")
+    deadline = time.monotonic() + 5
+    while app.extensions["jifen.mirror"].current_generation() is None:
+        assert time.monotonic() < deadline, "the mirror never became current"
+        time.sleep(0.01)
+
+
+def test_with_a_current_mirror_only_an_idempotency_key_costs_a_round_trip(
+        api, client, app, monkeypatch):
+    _merchant, _owner, member, item = _sold_out(api, client)
+    placed(client, member, item)
+    _mirror_current(app)
+    order(client, member, item)  # remembered in the mirror's generation
+    trips, execute = [], redis.client.Pipeline.execute
+    monkeypatch.setattr(redis.client.Pipeline, "execute",
+                        lambda pipe, *args: trips.append(len(pipe)) or execute(pipe, *args))
+    seen = _through_flask(app, monkeypatch)
+    assert_error(order(client, member, item), 409, "OUT_OF_STOCK")
+    assert_error(order(client, member, item, headers={
+        **member["headers"], "Idempotency-Key": "k-1"}), 409, "OUT_OF_STOCK")
+    assert seen == [] and trips == [1]  # the key's marker, nothing else
+
+
+def test_reserve_lua_publishes_on_the_mirrors_channel():
+    assert f"'{CHANNEL}'" in stock.SCRIPT
