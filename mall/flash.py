@@ -36,6 +36,7 @@ from core import keys
 from core.clock import now
 from core.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db, rds
+from core.models import Merchant
 from loyalty import ledger, members
 from loyalty.models import Member
 from mall import orders, stock
@@ -266,6 +267,10 @@ def _in_sql(entries: list[Entry]) -> list[int | ApiError]:
     merchant_id = entries[0].merchant_id  # a batch is one merchant's stream
     buyers = {member.id: member for member in db.session.execute(select(Member).where(
         Member.id.in_({entry.hold.member_id for entry in entries}))).scalars()}
+    # held for the batch: the session keeps only weak references, so each order would
+    # load its merchant and item again
+    rows = [db.session.get(Merchant, merchant_id), *db.session.execute(select(Item).where(
+        Item.id.in_({entry.hold.item_id for entry in entries}))).scalars()]
     requests, refusals = [], {}
     for entry in entries:
         hold = entry.hold
@@ -281,8 +286,10 @@ def _in_sql(entries: list[Entry]) -> list[int | ApiError]:
     answers = ledger.call_each(
         "jifen_mall_orders", {**orders.REFUSALS, "UNSTORABLE": _unstorable},
         merchant=merchant_id, orders=json.dumps(requests, default=datetime.isoformat))
-    return [_outcome_in_sql(answer, refusals.get(request["ticket"]))
-            for request, answer in zip(requests, answers, strict=True)]
+    outcomes = [_outcome_in_sql(answer, refusals.get(request["ticket"]))
+                for request, answer in zip(requests, answers, strict=True)]
+    del rows
+    return outcomes
 
 
 def _outcome_in_sql(answer: dict | ApiError, refusal: ApiError | None) -> int | ApiError:
