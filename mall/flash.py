@@ -5,15 +5,17 @@ item's window, stock and the member's limits are checked and reserved exactly as
 regular order (a hold whose id is the ticket), an entry is appended to the merchant's stream
 and the ticket is recorded as queued; the member gets 202 and the ticket. A writer process
 (`flask mall writer`, `Writer` here) reads the streams in a consumer group and writes the
-orders in batches through `orders.write` (one transaction per batch, a savepoint per order):
-a refused order (too few points, a limit, a frozen member) fails, and its stock and quota go
-back. After the commit each entry is acknowledged and deleted in one script step that also
-settles or releases its hold and records the ticket's outcome.
+orders in batches, one transaction per batch: on PostgreSQL in one call of the ledger's
+`jifen_mall_orders` (`jifen_mall_order` per order, each in a subtransaction), elsewhere
+through `orders.write` with a savepoint per order. A refused order (too few points, a limit,
+a frozen member) fails alone, and its stock and quota go back. After the commit one script
+call settles the batch: each entry is acknowledged and deleted, its hold settled or released
+and the ticket's outcome recorded.
 
 Exactly once: the order's `reservation_id` is the ticket (unique), and the writer looks for
-it under the member's account lock before writing, so an entry delivered twice (a writer
-killed between its commit and its acknowledgement, an entry claimed from a writer thought
-dead) is written once. Entries of writers that died are claimed (XAUTOCLAIM) once idle for
+it under the member's account lock before writing or refusing, so an entry delivered twice
+(a writer killed between its commit and its acknowledgement, an entry claimed from a writer
+thought dead) is written once. Entries of writers that died are claimed (XAUTOCLAIM) once idle for
 `CLAIM_IDLE`; a writer restarted under the same consumer name first re-reads its own.
 """
 
