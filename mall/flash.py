@@ -271,7 +271,7 @@ def _in_sql(entries: list[Entry]) -> list[int | ApiError]:
         Member.id.in_({entry.hold.member_id for entry in entries}))).scalars()}
     # held for the batch: the session keeps only weak references, so each order would
     # load its merchant and item again
-    rows = [db.session.get(Merchant, merchant_id), *db.session.execute(select(Item).where(
+    _held = [db.session.get(Merchant, merchant_id), *db.session.execute(select(Item).where(
         Item.id.in_({entry.hold.item_id for entry in entries}))).scalars()]
     requests, refusals = [], {}
     for entry in entries:
@@ -288,10 +288,8 @@ def _in_sql(entries: list[Entry]) -> list[int | ApiError]:
     answers = ledger.call_each(
         "jifen_mall_orders", {**orders.REFUSALS, "UNSTORABLE": _unstorable},
         merchant=merchant_id, orders=json.dumps(requests, default=datetime.isoformat))
-    outcomes = [_outcome_in_sql(answer, refusals.get(request["ticket"]))
-                for request, answer in zip(requests, answers, strict=True)]
-    del rows
-    return outcomes
+    return [_outcome_in_sql(answer, refusals.get(request["ticket"]))
+            for request, answer in zip(requests, answers, strict=True)]
 
 
 def _outcome_in_sql(answer: dict | ApiError, refusal: ApiError | None) -> int | ApiError:
