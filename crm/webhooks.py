@@ -133,14 +133,14 @@ def _active(merchant_id: int) -> list:
     """The merchant's active endpoints with their events, read once per transaction (a
     batch of orders emits several events each): every change of an endpoint commits at once,
     so none happens inside a transaction that emits."""
-    transaction = db.session().get_transaction()
-    seen, known = db.session.info.get(ACTIVE, (None, {}))
-    if transaction is None or seen is not transaction:
+    session = db.session()
+    seen, known = session.info.get(ACTIVE, (None, {}))
+    if seen is None or seen is not session.get_transaction():
         known = {}
     if merchant_id not in known:
-        known[merchant_id] = db.session.execute(select(Webhook.id, Webhook.events).where(
+        known[merchant_id] = session.execute(select(Webhook.id, Webhook.events).where(
             Webhook.merchant_id == merchant_id, Webhook.status == "active")).all()
-        db.session.info[ACTIVE] = (db.session().get_transaction(), known)
+        session.info[ACTIVE] = (session.get_transaction(), known)
     return known[merchant_id]
 
 

@@ -222,9 +222,8 @@ def call(function: str, refusals: dict[str, Callable[[dict], Exception]] | None 
     aborted and the caller rolls back, as after any refusal. Entries the call posted are
     announced (POINTS_CHANGED) and this session's copy of the account is brought up to date.
     """
-    binds = ", ".join(f"p_{name} => {_bind(name, value)}" for name, value in args.items())
     try:
-        answer = db.session.execute(text(f"SELECT {function}({binds})"), args).scalar_one()
+        answer = db.session.execute(text(f"SELECT {function}({_binds(args)})"), args).scalar_one()
     except DBAPIError as exc:
         refused = _refusal(exc, {"INSUFFICIENT_POINTS": _insufficient, **(refusals or {})})
         if refused is None:
@@ -233,6 +232,10 @@ def call(function: str, refusals: dict[str, Callable[[dict], Exception]] | None 
     if (posted := answer.get("post", answer)) and "fresh" in posted:  # it posted points
         _settle(posted)
     return answer
+
+
+def _binds(args: dict) -> str:
+    return ", ".join(f"p_{name} => {_bind(name, value)}" for name, value in args.items())
 
 
 def _bind(name: str, value) -> str:
@@ -252,8 +255,7 @@ def call_each(function: str, refusals: dict[str, Callable[[dict], Exception]],
     each done or refused on its own ({"refused": message, "detail"}): the answers, a
     refusal as the error `refusals` (or the ledger) maps it to. What each answer posted
     is announced and settled as after `call`."""
-    binds = ", ".join(f"p_{name} => {_bind(name, value)}" for name, value in args.items())
-    rows = db.session.execute(text(f"SELECT * FROM {function}({binds})"), args).scalars()
+    rows = db.session.execute(text(f"SELECT * FROM {function}({_binds(args)})"), args).scalars()
     answers = []
     for answer in rows.all():
         if "refused" in answer:
