@@ -33,6 +33,7 @@ EVENTS = ["points.changed", "order.paid", "tier.changed", "member.joined", "wall
 KIND = "webhook"
 DISABLE_AFTER = 10
 TIMEOUT = (3.0, 10.0)
+ACTIVE = "jifen.webhooks.active"  # session.info: (its transaction, endpoints per merchant)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -115,8 +116,7 @@ def deliveries(merchant_id: int, webhook_id: int):
 
 def emit(merchant_id: int, event: str, data: dict) -> None:
     """Queue the event for each active endpoint that wants it (in the caller's transaction)."""
-    hooks = db.session.execute(select(Webhook.id, Webhook.events).where(
-        Webhook.merchant_id == merchant_id, Webhook.status == "active")).all()
+    hooks = _active(merchant_id)
     occurred_at = now()
     body = {"event": event, "merchant_id": merchant_id,
             "occurred_at": occurred_at.isoformat(), "data": data}
@@ -127,6 +127,21 @@ def emit(merchant_id: int, event: str, data: dict) -> None:
                 dedupe_key=f"wh:{hook_id}:{uuid.uuid4().hex}",
                 payload={"webhook_id": hook_id, "event": event, "body": body},
                 next_attempt_at=occurred_at))
+
+
+def _active(merchant_id: int) -> list:
+    """The merchant's active endpoints with their events, read once per transaction (a
+    batch of orders emits several events each): every change of an endpoint commits at once,
+    so none happens inside a transaction that emits."""
+    session = db.session()
+    seen, known = session.info.get(ACTIVE, (None, {}))
+    if seen is None or seen is not session.get_transaction():
+        known = {}
+    if merchant_id not in known:
+        known[merchant_id] = session.execute(select(Webhook.id, Webhook.events).where(
+            Webhook.merchant_id == merchant_id, Webhook.status == "active")).all()
+        session.info[ACTIVE] = (session.get_transaction(), known)
+    return known[merchant_id]
 
 
 def deliver(message: OutboxMessage) -> tuple[str, str | None]:

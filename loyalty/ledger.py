@@ -222,9 +222,8 @@ def call(function: str, refusals: dict[str, Callable[[dict], Exception]] | None 
     aborted and the caller rolls back, as after any refusal. Entries the call posted are
     announced (POINTS_CHANGED) and this session's copy of the account is brought up to date.
     """
-    binds = ", ".join(f"p_{name} => {_bind(name, value)}" for name, value in args.items())
     try:
-        answer = db.session.execute(text(f"SELECT {function}({binds})"), args).scalar_one()
+        answer = db.session.execute(text(f"SELECT {function}({_binds(args)})"), args).scalar_one()
     except DBAPIError as exc:
         refused = _refusal(exc, {"INSUFFICIENT_POINTS": _insufficient, **(refusals or {})})
         if refused is None:
@@ -233,6 +232,10 @@ def call(function: str, refusals: dict[str, Callable[[dict], Exception]] | None 
     if (posted := answer.get("post", answer)) and "fresh" in posted:  # it posted points
         _settle(posted)
     return answer
+
+
+def _binds(args: dict) -> str:
+    return ", ".join(f"p_{name} => {_bind(name, value)}" for name, value in args.items())
 
 
 def _bind(name: str, value) -> str:
@@ -246,13 +249,38 @@ def _insufficient(details: dict) -> Exception:
     return InsufficientPoints(details=details)
 
 
+def call_each(function: str, refusals: dict[str, Callable[[dict], Exception]],
+              **args) -> list[dict | Exception]:
+    """Run a ledger SQL function that answers a set of rows, one per thing it was given,
+    each done or refused on its own ({"refused": message, "detail"}): the answers, a
+    refusal as the error `refusals` (or the ledger) maps it to. What each answer posted
+    is announced and settled as after `call`."""
+    rows = db.session.execute(text(f"SELECT * FROM {function}({_binds(args)})"), args).scalars()
+    answers = []
+    for answer in rows.all():
+        if "refused" in answer:
+            refused = _refused(answer["refused"], answer["detail"],
+                               {"INSUFFICIENT_POINTS": _insufficient, **refusals})
+            if refused is None:
+                raise LookupError(f"{function} refused with no error to map: {answer}")
+            answer = refused
+        elif (posted := answer.get("post")) and "fresh" in posted:
+            _settle(posted)
+        answers.append(answer)
+    return answers
+
+
 def _refusal(exc: DBAPIError, refusals: dict) -> Exception | None:
     diag = getattr(exc.orig, "diag", None)
-    message = (diag.message_primary if diag else None) or ""
-    code = message.removeprefix("jifen:")
-    if code == message or code not in refusals:
+    if diag is None:
         return None
-    return refusals[code](json.loads(diag.message_detail or "{}"))
+    return _refused(diag.message_primary or "", json.loads(diag.message_detail or "{}"),
+                    refusals)
+
+
+def _refused(message: str, details: dict, refusals: dict) -> Exception | None:
+    code = message.removeprefix("jifen:")
+    return refusals[code](details) if code != message and code in refusals else None
 
 
 def _settle(posted: dict) -> None:

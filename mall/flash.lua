@@ -9,8 +9,9 @@
 --   enqueue ticket item_id quantity member_id now quota_ttl ticket_ttl address store_id key
 --           -> {"QUEUED"} (also when this ticket was queued before: a retried request),
 --              {"REGULAR"} (not a flash item: nothing done), or a refusal as reserve's
---   written ticket entry_id group order_id ticket_ttl       -> the hold settled, entry acked
---   failed  ticket entry_id group code message ticket_ttl    -> stock and quota back, acked
+--   settle  group ticket_ttl, then per entry: outcome ticket entry_id order_id|code message
+--           (KEYS: the five above per entry, in the same order) -> the number settled;
+--           "written": the hold settled; "failed": stock and quota back; each entry acked
 
 local stream, ticket = KEYS[4], KEYS[5]
 
@@ -38,18 +39,31 @@ local function enqueue(id, item_id, quantity, member_id, now, quota_ttl, ticket_
   return {'QUEUED'}
 end
 
+-- A writer's batch in one call: the functions above read the keys through the chunk's
+-- locals (item, holds, stream, ticket), so each entry points them at its own keys first.
+local function settle(group, ttl)
+  local count = (#ARGV - 3) / 5
+  for i = 0, count - 1 do
+    local outcome, id, entry_id, a, b = unpack(ARGV, 4 + i * 5, 8 + i * 5)
+    item, holds, stream, ticket = KEYS[i * 5 + 1], KEYS[i * 5 + 2], KEYS[i * 5 + 4],
+                                  KEYS[i * 5 + 5]
+    if outcome == 'written' then
+      redis.call('HDEL', holds, id)
+      finish(entry_id, group, ttl, 'status', 'written', 'order_id', a)
+    else
+      local quantity = drop_hold(id, KEYS[i * 5 + 3])
+      if quantity then return_stock(quantity) end
+      finish(entry_id, group, ttl, 'status', 'failed', 'code', a, 'message', b)
+    end
+  end
+  return count
+end
+
 local op = ARGV[1]
 if op == 'enqueue' then
   return enqueue(ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7],
                  ARGV[8], ARGV[9], ARGV[10], ARGV[11])
-elseif op == 'written' then
-  redis.call('HDEL', holds, ARGV[2])
-  finish(ARGV[3], ARGV[4], ARGV[6], 'status', 'written', 'order_id', ARGV[5])
-  return 1
-elseif op == 'failed' then
-  local quantity = drop_hold(ARGV[2], KEYS[3])
-  if quantity then return_stock(quantity) end
-  finish(ARGV[3], ARGV[4], ARGV[7], 'status', 'failed', 'code', ARGV[5], 'message', ARGV[6])
-  return 1
+elseif op == 'settle' then
+  return settle(ARGV[2], ARGV[3])
 end
 return redis.error_reply('unknown operation ' .. tostring(op))

@@ -5,24 +5,28 @@ item's window, stock and the member's limits are checked and reserved exactly as
 regular order (a hold whose id is the ticket), an entry is appended to the merchant's stream
 and the ticket is recorded as queued; the member gets 202 and the ticket. A writer process
 (`flask mall writer`, `Writer` here) reads the streams in a consumer group and writes the
-orders in batches through `orders.write` (one transaction per batch, a savepoint per order):
-a refused order (too few points, a limit, a frozen member) fails, and its stock and quota go
-back. After the commit each entry is acknowledged and deleted in one script step that also
-settles or releases its hold and records the ticket's outcome.
+orders in batches, one transaction per batch: on PostgreSQL in one call of the ledger's
+`jifen_mall_orders` (`jifen_mall_order` per order, each in a subtransaction), elsewhere
+through `orders.write` with a savepoint per order. A refused order (too few points, a limit,
+a frozen member) fails alone, and its stock and quota go back. After the commit one script
+call settles the batch: each entry is acknowledged and deleted, its hold settled or released
+and the ticket's outcome recorded.
 
 Exactly once: the order's `reservation_id` is the ticket (unique), and the writer looks for
-it under the member's account lock before writing, so an entry delivered twice (a writer
-killed between its commit and its acknowledgement, an entry claimed from a writer thought
-dead) is written once. Entries of writers that died are claimed (XAUTOCLAIM) once idle for
+it under the member's account lock before writing or refusing, so an entry delivered twice
+(a writer killed between its commit and its acknowledgement, an entry claimed from a writer
+thought dead) is written once. Entries of writers that died are claimed (XAUTOCLAIM) once idle for
 `CLAIM_IDLE`; a writer restarted under the same consumer name first re-reads its own.
 """
 
 import hashlib
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -34,6 +38,7 @@ from core import keys
 from core.clock import now
 from core.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db, rds
+from core.models import Merchant
 from loyalty import ledger, members
 from loyalty.models import Member
 from mall import orders, stock
@@ -213,24 +218,36 @@ class Writer:
         return answer[0][1] if answer else []
 
     def _write(self, entries: list[Entry]) -> int:
-        """Write the orders in one transaction (a savepoint each), then settle them in Redis."""
+        """Write the orders in one transaction, each refused alone, then settle them in Redis
+        in one script call."""
         if not entries:
             return 0
-        outcomes = []
-        for entry in entries:
-            try:
-                with db.session.begin_nested():
-                    outcomes.append((entry, "written", _order(entry)))
-            except ApiError as refusal:
-                outcomes.append((entry, "failed", refusal.code, refusal.message))
-            except DataError:  # e.g. a NUL byte in the address: it would fail every retry
-                outcomes.append((entry, "failed", ValidationFailed.code,
-                                 "A value in the order cannot be stored."))
+        outcomes = _in_sql(entries) if ledger.in_sql() else [_outcome(e) for e in entries]
         db.session.commit()
-        for entry, outcome, *details in outcomes:
-            _run(_keys(entry.hold), outcome, entry.hold.id, entry.id, GROUP, *details,
-                 TICKET_TTL)
+        settle = []
+        for entry, outcome in zip(entries, outcomes, strict=True):
+            if isinstance(outcome, ApiError):
+                settle += ["failed", entry.hold.id, entry.id, outcome.code, outcome.message]
+            else:
+                settle += ["written", entry.hold.id, entry.id, outcome, ""]
+        _run([key for entry in entries for key in _keys(entry.hold)], "settle", GROUP,
+             TICKET_TTL, *settle)
         return len(entries)
+
+
+def _outcome(entry: Entry) -> int | ApiError:
+    """The entry's order id, or why it failed: written under a savepoint of its own."""
+    try:
+        with db.session.begin_nested():
+            return _order(entry)
+    except ApiError as refusal:
+        return refusal
+    except DataError:  # e.g. a NUL byte in the address: it would fail every retry
+        return _unstorable()
+
+
+def _unstorable(_details: dict | None = None) -> ApiError:
+    return ValidationFailed("A value in the order cannot be stored.")
 
 
 def _order(entry: Entry) -> int:
@@ -241,14 +258,60 @@ def _order(entry: Entry) -> int:
         select(Order.id).where(Order.reservation_id == hold.id)).scalar()
     if written is not None:  # before any refusal: a written order must not be failed
         return written
-    member = db.session.get(Member, hold.member_id)
+    return orders.write(_buyer(db.session.get(Member, hold.member_id)), hold,
+                        **_details(entry)).id
+
+
+def _in_sql(entries: list[Entry]) -> list[int | ApiError]:
+    """The batch's orders in one round trip (the ledger's `jifen_mall_orders`): what the
+    database cannot check is checked here first, and an order it finds written for the
+    ticket (under the account lock) wins over any refusal, as in `_order`."""
+    merchant_id = entries[0].merchant_id  # a batch is one merchant's stream
+    buyers = {member.id: member for member in db.session.execute(select(Member).where(
+        Member.id.in_({entry.hold.member_id for entry in entries}))).scalars()}
+    # held for the batch: the session keeps only weak references, so each order would
+    # load its merchant and item again
+    _held = [db.session.get(Merchant, merchant_id), *db.session.execute(select(Item).where(
+        Item.id.in_({entry.hold.item_id for entry in entries}))).scalars()]
+    requests, refusals = [], {}
+    for entry in entries:
+        hold = entry.hold
+        request = {"ticket": hold.id, "member": hold.member_id}
+        try:
+            if any("\x00" in value for value in entry.fields.values()):  # jsonb refuses it
+                raise _unstorable()
+            request["order"] = orders.in_sql(_buyer(buyers.get(hold.member_id)), hold,
+                                             **_details(entry))
+        except ApiError as refusal:
+            request["skipped"], refusals[hold.id] = True, refusal
+        requests.append(request)
+    answers = ledger.call_each(
+        "jifen_mall_orders", {**orders.REFUSALS, "UNSTORABLE": _unstorable},
+        merchant=merchant_id, orders=json.dumps(requests, default=datetime.isoformat))
+    return [_outcome_in_sql(answer, refusals.get(request["ticket"]))
+            for request, answer in zip(requests, answers, strict=True)]
+
+
+def _outcome_in_sql(answer: dict | ApiError, refusal: ApiError | None) -> int | ApiError:
+    if isinstance(answer, ApiError):
+        return answer
+    if answer.get("skipped"):
+        return refusal
+    return answer.get("order_id") or orders.written_in_sql(answer).id
+
+
+def _buyer(member: Member | None) -> Member:
     if member is None or member.anonymized_at:
         raise Unauthorized("Unknown member.")
     members.ensure_active(member)
+    return member
+
+
+def _details(entry: Entry) -> dict:
     fields = entry.fields
-    return orders.write(member, hold, address=fields["address"] or None,
-                        store_id=int(fields["store"]) if fields["store"] else None,
-                        request_key=fields["key"] or None).id
+    return {"address": fields["address"] or None,
+            "store_id": int(fields["store"]) if fields["store"] else None,
+            "request_key": fields["key"] or None}
 
 
 def reconcile(consumer: str) -> dict:

@@ -55,13 +55,13 @@ def place(merchant_id: int, member_id: int, load_member: Callable[[], Member], *
 
 def write(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> Order:
     """Debit the points and write the order of held units, in the caller's transaction."""
-    merchant = db.session.get(Merchant, member.merchant_id)
-    item = db.session.get(Item, hold.item_id)
-    address = _delivery_address(item, address)
-    merchants.store_of(merchant.id, store_id)
-    _check_tier(member, item, merchant)
+    merchant, item, address = _checked(member, hold, address, store_id)
     if ledger.in_sql():
-        return _write_in_sql(member, merchant, item, hold, address, store_id, request_key)
+        done = ledger.call("jifen_mall_order", refusals=REFUSALS, merchant=merchant.id,
+                           member=member.id, reservation=hold.id,
+                           **_in_sql(member, merchant, item, hold, address, store_id,
+                                     request_key))
+        return written_in_sql(done)
     ledger.lock_account(merchant.id, member.id)  # one order of a member at a time
     _check_limits(member, item, merchant, hold.quantity)
     moment = now()
@@ -90,19 +90,36 @@ def write(member: Member, hold: stock.Hold, *, address, store_id, request_key=No
     return order
 
 
-def _write_in_sql(member, merchant, item, hold, address, store_id, request_key) -> Order:
-    """The same order in one round trip: the ledger's `jifen_mall_order` checks limits and
-    the cap under the account lock, writes the order, debits, pays a points-only order with
-    its vouchers and takes the stock, in the order of `_write`."""
+def _checked(member: Member, hold: stock.Hold, address, store_id) -> tuple:
+    """What the database cannot check: the merchant, the item and the address it needs."""
+    merchant = db.session.get(Merchant, member.merchant_id)
+    item = db.session.get(Item, hold.item_id)
+    address = _delivery_address(item, address)
+    merchants.store_of(merchant.id, store_id)
+    _check_tier(member, item, merchant)
+    return merchant, item, address
+
+
+def in_sql(member: Member, hold: stock.Hold, *, address, store_id, request_key=None) -> dict:
+    """The arguments of the ledger's `jifen_mall_order` for this order, but the merchant,
+    member and reservation (a batch of the flash-sale writer passes them per order); refuses
+    as `write` does before it reaches the database."""
+    merchant, item, address = _checked(member, hold, address, store_id)
+    return _in_sql(member, merchant, item, hold, address, store_id, request_key)
+
+
+def _in_sql(member, merchant, item, hold, address, store_id, request_key) -> dict:
+    """The order in one round trip: the ledger's `jifen_mall_order` checks limits and the
+    cap under the account lock, writes the order, debits, pays a points-only order with its
+    vouchers and takes the stock, in the order of `write`."""
     moment = now()
     timezone, rules = merchant.timezone, merchant.rules["mall"]
     today = local_date(moment, timezone)
     paid = not item.cash_price_fen
     codes = [vouchers.new_code() for _ in range(hold.quantity)] \
         if paid and item.type in VOUCHER_TYPES else []
-    done = ledger.call(
-        "jifen_mall_order", refusals=REFUSALS, merchant=merchant.id, member=member.id,
-        item=item.id, quantity=hold.quantity, reservation=hold.id, points=item.points_price,
+    return dict(
+        item=item.id, quantity=hold.quantity, points=item.points_price,
         cash_fen=item.cash_price_fen, address=address, store=store_id,
         debit_key=_debit_key(member, None, request_key), no_prefix=f"{today:%Y%m%d}",
         limit_order=item.limit_per_order, limit_day=item.limit_per_member_day,
@@ -112,10 +129,15 @@ def _write_in_sql(member, merchant, item, hold, address, store_id, request_key) 
         pay_deadline=None if paid else moment + timedelta(minutes=rules["pay_timeout_minutes"]),
         vouchers=codes, voucher_expires=moment + timedelta(days=rules["voucher_valid_days"]),
         now=moment)
+
+
+def written_in_sql(done: dict) -> Order:
+    """The order `jifen_mall_order` answered with, as a clean object (with its item and
+    vouchers); a paid one is announced."""
     order = ledger.adopt(Order, done["order"])
-    set_committed_value(order, "item", item)
+    set_committed_value(order, "item", db.session.get(Item, order.item_id))
     set_committed_value(order, "vouchers", [ledger.adopt(Voucher, v) for v in done["vouchers"]])
-    if paid:
+    if order.paid_at is not None:
         _announce_paid(order, first=done["first"])
     return order
 

@@ -4,10 +4,11 @@ import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import keys
 from core.extensions import db, rds
+from loyalty.models import Member
 from mall import flash
 from mall.models import Order
 from tests.helpers import assert_error, balance, cli, run_concurrently
@@ -181,31 +182,62 @@ def test_a_ticket_is_the_members_own(api, client, shop):
     assert poll(client, member, "x").status_code == 404
 
 
-def test_a_writer_dying_between_its_commit_and_the_acknowledgements_writes_nothing_twice(
+def test_a_writer_dying_between_its_commit_and_the_acknowledgement_writes_nothing_twice(
         api, client, app, shop, monkeypatch):
     merchant, owner, item = shop
     buyers = [api.member(merchant) for _ in range(4)]
     tickets = [queued(client, buyer, item) for buyer in buyers]
-    settle = flash._run
-
-    def dies_after_the_first(keys_, *args):
-        if args[0] == "written" and args[1] != tickets[0]:
-            raise Crash
-        return settle(keys_, *args)
-
-    monkeypatch.setattr(flash, "_run", dies_after_the_first)
+    monkeypatch.setattr(flash, "_run", crash_on_settle(flash._run))
     with pytest.raises(Crash):
         write_all(app, "w1")
     monkeypatch.undo()
-    assert len(orders_of(app, item)) == 4 and backlog(app) == 3
+    assert len(orders_of(app, item)) == 4 and backlog(app) == 4
     assert poll(client, buyers[1], tickets[1]).json["status"] == "queued"
-    assert write_all(app, "w1") == 3  # restarted under its name: its own entries first
+    assert write_all(app, "w1") == 4  # restarted under its name: its own entries first
     assert len(orders_of(app, item)) == 4 and backlog(app) == 0
     assert ({poll(client, b, t).json["status"] for b, t in zip(buyers, tickets, strict=True)}
             == {"paid"})
     assert [balance(client, buyer) for buyer in buyers] == [90] * 4
     assert redis_stock(app, merchant, item) == 1 == db_stock(client, owner, item)
     assert redis_holds(app, merchant, item) == 0
+
+
+def test_a_refusal_fails_its_order_alone_but_never_an_order_already_written(
+        api, client, app, shop, monkeypatch):
+    merchant, owner, item = shop
+    written, frozen, fine = (api.member(merchant) for _ in range(3))
+    first = queued(client, written, item)
+    monkeypatch.setattr(flash, "_run", crash_on_settle(flash._run))
+    with pytest.raises(Crash):
+        write_all(app, "w1")  # committed, never acknowledged
+    monkeypatch.undo()
+    tickets = [queued(client, frozen, item), queued(client, fine, item)]
+    freeze(app, written, frozen)  # too late for the written order, in time for the next
+    assert write_all(app, "w1") == 3  # one batch: the written one comes again
+    assert poll(client, written, first).json["status"] == "paid"
+    assert poll(client, frozen, tickets[0]).json["error"]["code"] == "MEMBER_FROZEN"
+    assert poll(client, fine, tickets[1]).json["status"] == "paid"
+    assert len(orders_of(app, item)) == 2 and balance(client, frozen) == 100
+    assert redis_stock(app, merchant, item) == 3 == db_stock(client, owner, item)
+    assert redis_holds(app, merchant, item) == 0
+
+
+def crash_on_settle(settle):
+    """The flash script, dying when the writer settles its batch (after its commit)."""
+
+    def dies(keys_, *args):
+        if args[0] == "settle":
+            raise Crash
+        return settle(keys_, *args)
+
+    return dies
+
+
+def freeze(app, *people: dict) -> None:
+    with app.app_context():
+        db.session.execute(update(Member).where(Member.id.in_([p["id"] for p in people]))
+                           .values(status="frozen"))
+        db.session.commit()
 
 
 def test_entries_of_a_dead_writer_are_claimed_by_another(api, client, app, shop, monkeypatch):
