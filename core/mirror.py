@@ -18,6 +18,11 @@ under the lock that `lookup` takes, so a request that starts after `announce` re
 process sees the fact. That order holds on one Redis server only: on a Redis Cluster a
 PUBLISH reaches the other nodes' subscribers over the cluster bus after the publisher has its
 answer, so there the mirror stays off and every lookup returns None.
+
+Pub/sub ignores Redis' numbered databases, so the channel carries the database's number
+(`channel`): apps on other databases of the same server (other tenants of the server, the
+test lanes) never hear each other's facts. Lua scripts name CHANNEL and are registered
+through `scripted`, which puts this database's channel in its place.
 """
 
 import logging
@@ -38,6 +43,17 @@ RETRY = 0.5
 PRUNE = 60.0  # expired facts nobody looks up again are dropped this often
 
 
+def channel(client) -> str:
+    """CHANNEL of the client's database (a cluster has only database 0)."""
+    pool = getattr(client, "connection_pool", None)
+    return f"{CHANNEL}:{pool.connection_kwargs.get('db', 0) if pool else 0}"
+
+
+def scripted(script: str, client) -> str:
+    """A Lua script that publishes on CHANNEL, publishing on the client database's channel."""
+    return script.replace(f"'{CHANNEL}'", f"'{channel(client)}'")
+
+
 def message(key: str, value, expires: int) -> str:
     """A fact as it travels on CHANNEL and sits in JOURNAL."""
     return f"{key}\t{value}\t{int(expires)}"
@@ -47,7 +63,7 @@ class Mirror:
     """The facts of one app's Redis, in this process."""
 
     def __init__(self, client, enabled: bool):
-        self.client, self.enabled = client, enabled
+        self.client, self.enabled, self.channel = client, enabled, channel(client)
         self.lock = threading.Lock()
         self.facts: dict[str, tuple[str, float]] = {}
         self.generation = 0  # goes up with every (re)subscription: facts may have been missed
@@ -71,7 +87,7 @@ class Mirror:
         pipe = self.client.pipeline(transaction=False)
         pipe.zadd(JOURNAL, {text: int(expires)})
         pipe.zremrangebyscore(JOURNAL, "-inf", time.time())
-        pipe.publish(CHANNEL, text)
+        pipe.publish(self.channel, text)
         pipe.execute()
         with self.lock:
             self._apply(text)
@@ -101,7 +117,7 @@ class Mirror:
         if not self.started:  # first use in this process
             with self.lock:
                 if not self.started:
-                    self.started, self.echo = True, f"{CHANNEL}:echo:{uuid.uuid4().hex}"
+                    self.started, self.echo = True, f"{self.channel}:echo:{uuid.uuid4().hex}"
                     threading.Thread(target=self._run, name="jifen-mirror", daemon=True).start()
         return True
 
@@ -143,8 +159,8 @@ class Mirror:
 
     def _subscribe(self) -> None:
         pubsub = self.client.pubsub()
-        pubsub.subscribe(CHANNEL, self.echo)
-        for _channel in (CHANNEL, self.echo):
+        pubsub.subscribe(self.channel, self.echo)
+        for _channel in (self.channel, self.echo):
             if pubsub.get_message(timeout=STALE) is None:
                 raise RedisError("no subscribe confirmation")
         journal = self.client.zrangebyscore(JOURNAL, time.time(), "+inf")

@@ -274,13 +274,18 @@ def _refusal(exc: DBAPIError, refusals: dict) -> Exception | None:
     diag = getattr(exc.orig, "diag", None)
     if diag is None:
         return None
-    return _refused(diag.message_primary or "", json.loads(diag.message_detail or "{}"),
-                    refusals)
+    return _refused(diag.message_primary or "", diag.message_detail, refusals)
 
 
-def _refused(message: str, details: dict, refusals: dict) -> Exception | None:
+def _refused(message: str, details: str | dict | None, refusals: dict) -> Exception | None:
+    """The error a `jifen:<CODE>` refusal maps to; None for anything else (a unique
+    violation's detail is PostgreSQL's prose, not our JSON)."""
     code = message.removeprefix("jifen:")
-    return refusals[code](details) if code != message and code in refusals else None
+    if code == message or code not in refusals:
+        return None
+    if isinstance(details, str) or details is None:
+        details = json.loads(details or "{}")
+    return refusals[code](details)
 
 
 def _settle(posted: dict) -> None:

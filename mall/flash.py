@@ -38,6 +38,7 @@ from core import keys
 from core.clock import now
 from core.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db, rds
+from core.mirror import scripted
 from core.models import Merchant
 from loyalty import ledger, members
 from loyalty.models import Member
@@ -69,7 +70,8 @@ class Ticket:
 def _run(keys_: list[str], *args):
     script = current_app.extensions.get("jifen.mall.flash")
     if script is None:
-        script = current_app.extensions["jifen.mall.flash"] = rds.register_script(SCRIPT)
+        script = current_app.extensions["jifen.mall.flash"] = rds.register_script(
+            scripted(SCRIPT, rds))
     return script(keys=keys_, args=args, client=rds)
 
 

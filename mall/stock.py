@@ -28,6 +28,7 @@ from core import keys
 from core.clock import local_date, local_midnight, now
 from core.errors import LimitExceeded, NotFound, NotOnSale, OutOfStock, ServiceUnavailable
 from core.extensions import db, mirror, rds
+from core.mirror import scripted
 from core.models import Merchant
 from mall.models import LIVE, Item, Order
 
@@ -74,7 +75,8 @@ def _keys(merchant_id: int, item_id: int, *member_ids: int) -> list[str]:
 def _run(keys_: list[str], *args):
     script = current_app.extensions.get("jifen.mall.reserve")
     if script is None:
-        script = current_app.extensions["jifen.mall.reserve"] = rds.register_script(SCRIPT)
+        script = current_app.extensions["jifen.mall.reserve"] = rds.register_script(
+            scripted(SCRIPT, rds))
     return script(keys=keys_, args=args, client=rds)
 
 

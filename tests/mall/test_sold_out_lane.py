@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from core.clock import now
 from core.extensions import db
-from core.mirror import CHANNEL
+from core.mirror import CHANNEL, scripted
 from core.observability import observe
 from mall import lane, stock
 from tests.helpers import assert_error, bearer, purchase
@@ -199,5 +199,7 @@ def test_with_a_current_mirror_only_an_idempotency_key_costs_a_round_trip(
     assert seen == [] and trips == [1]  # the key's marker, nothing else
 
 
-def test_reserve_lua_publishes_on_the_mirrors_channel():
+def test_reserve_lua_publishes_on_the_mirrors_channel_of_its_database():
     assert f"'{CHANNEL}'" in stock.SCRIPT
+    registered = scripted(stock.SCRIPT, redis.Redis(db=5))  # no connection until used
+    assert f"'{CHANNEL}:5'" in registered and f"'{CHANNEL}'" not in registered
