@@ -17,18 +17,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 class InFlight:
-    """WSGI middleware counting requests still being answered.
+    """WSGI middleware that closes the app between tests.
 
-    A closed browser context does not stop a request the server already took; the test's
-    cleanup must wait for it, or its TRUNCATE deadlocks with that request's reads."""
+    A closed browser context does not stop a request the server already took, nor one still
+    waiting in the listen backlog; the test's cleanup must wait for the first and refuse the
+    second, or its TRUNCATE deadlocks with that request's reads."""
 
     def __init__(self, app):
         self.app = app
         self.count = 0
+        self.closed = False
         self.idle = threading.Condition()
 
     def __call__(self, environ, start_response):
         with self.idle:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+                return [b'{"error": {"code": "BETWEEN_TESTS", "message": "between tests"}}']
             self.count += 1
         try:
             # Buffered, and closed here (Flask's teardown runs on close), so that the count
@@ -44,8 +49,13 @@ class InFlight:
                 self.count -= 1
                 self.idle.notify_all()
 
-    def wait_idle(self, timeout=30):
+    def open(self):
         with self.idle:
+            self.closed = False
+
+    def close(self, timeout=30):
+        with self.idle:
+            self.closed = True
             if not self.idle.wait_for(lambda: self.count == 0, timeout):
                 pytest.fail(f"{self.count} requests still running {timeout} s after the test")
 
@@ -79,10 +89,11 @@ def page(browser, live_server):
                                   timezone_id="Asia/Shanghai", accept_downloads=True,
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    live_server.open()
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
     yield page
     context.close()
-    live_server.wait_idle()
+    live_server.close()
     assert not errors, f"script errors in the page: {errors}"
