@@ -42,7 +42,7 @@ from loyalty.pos import SCHEMES as POS_SCHEMES
 from loyalty.pos_views import blp as pos_blp
 from loyalty.views import me_blp
 from mall import cli as mall_cli
-from mall.lane import SoldOutLane
+from mall.lane import OrderLane
 from mall.views import admin_blp as admin_mall_blp
 from mall.views import mall_blp
 from mall.views import me_blp as me_mall_blp
@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(refuse_unstorable_ids)
     app.before_request(check_request_size)
     register_commands(app)
-    app.wsgi_app = SoldOutLane(app, app.wsgi_app)  # inside ProxyFix: it sees the client IP
+    app.wsgi_app = OrderLane(app, app.wsgi_app)  # inside ProxyFix: it sees the client IP
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

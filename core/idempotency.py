@@ -63,7 +63,7 @@ def idempotent(view):
             return view(*args, **kwargs)
         if not 1 <= len(key) <= 64:
             raise ValidationFailed(details={HEADER: ["Must be 1 to 64 characters."]})
-        digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
+        digest = request_digest(request.path, request.get_data())
         if db.session.get_bind().dialect.name == "sqlite":
             # its transactions begin IMMEDIATE: hold no write lock across Redis (PostgreSQL's
             # reads lock nothing, and keeping the session keeps what the guards loaded)
@@ -81,6 +81,25 @@ def idempotent(view):
     return document_errors(wrapper, 409)  # IDEMPOTENCY_CONFLICT, or still in progress
 
 
+def request_digest(path: str, body: bytes) -> str:
+    """What a copy of the request must match to be replayed rather than refused."""
+    return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+
+
+def kept_answer(digest: str, status: int, body: str) -> str:
+    """What a marker keeps when Redis holds the answer itself (see `replay_kept`)."""
+    return json.dumps({"hash": digest, "status": status, "body": body}, ensure_ascii=False)
+
+
+def replay_kept(kept: str, digest: str) -> Response | None:
+    """The replay of the answer a marker keeps (IdempotencyConflict for another body), or
+    None when the marker keeps no answer (running, or answered in the database)."""
+    if not kept.startswith("{"):
+        return None
+    answer = json.loads(kept)
+    return _replay(answer["hash"], answer["status"], answer["body"], digest)
+
+
 def client_key() -> str | None:
     """The request's Idempotency-Key, for services that derive their own unique keys from it."""
     return request.headers.get(HEADER)
@@ -93,8 +112,7 @@ def _run_once(view, args, kwargs, key: str, digest: str) -> tuple[Response, str]
     with commit_held(session):
         response, in_database = _answer(view, args, kwargs)
     if not in_database:
-        return response, json.dumps({"hash": digest, "status": response.status_code,
-                                     "body": _body(response)}, ensure_ascii=False)
+        return response, kept_answer(digest, response.status_code, _body(response))
     db.session.add(IdempotencyRecord(
         merchant_id=g.merchant_id, scope=g.subject, key=key, request_hash=digest,
         status_code=response.status_code, body=_body(response)))
@@ -146,10 +164,8 @@ def _leave(marker: str, kept: str | None) -> None:
 def _replay_seen(marker: str, key: str, digest: str) -> Response:
     """A key Redis has seen: replay the answer its marker or the database keeps, else it is
     still running."""
-    kept = rds.get(marker)
-    if kept and kept.startswith("{"):
-        answer = json.loads(kept)
-        return _replay(answer["hash"], answer["status"], answer["body"], digest)
+    if (replayed := replay_kept(rds.get(marker) or "", digest)) is not None:
+        return replayed
     if (stored := _stored(key)) is not None:  # answered (or finished meanwhile)
         return _replay(stored.request_hash, stored.status_code, stored.body, digest)
     raise Conflict("A request with this Idempotency-Key is still in progress.")

@@ -9,6 +9,12 @@
 --   enqueue ticket item_id quantity member_id now quota_ttl ticket_ttl address store_id key
 --           -> {"QUEUED"} (also when this ticket was queued before: a retried request),
 --              {"REGULAR"} (not a flash item: nothing done), or a refusal as reserve's
+--   lane    (the order lane in front of Flask, mall/lane.py) enqueue's arguments, then iat answer
+--           answered_ttl; KEYS[6..8] the token's denylist keys (auth/tokens.denylist_keys),
+--           KEYS[9] the Idempotency-Key's marker (core/idempotency; absent without a key)
+--           -> {"DENIED"} (Flask answers 401), {"SEEN", marker} (a replay, or Flask's), or
+--              enqueue's answer; once QUEUED the marker keeps `answer` for answered_ttl:
+--              the order and its idempotency record are written in one atomic step
 --   settle  group ticket_ttl, then per entry: outcome ticket entry_id order_id|code message
 --           (KEYS: the five above per entry, in the same order) -> the number settled;
 --           "written": the hold settled; "failed": stock and quota back; each entry acked
@@ -39,6 +45,25 @@ local function enqueue(id, item_id, quantity, member_id, now, quota_ttl, ticket_
   return {'QUEUED'}
 end
 
+-- As auth/tokens.denied_by: the jti or the login denied, or the subject denied since `iat`.
+local function lane(iat, answer, answered_ttl, ...)
+  local since = redis.call('GET', KEYS[8])
+  if redis.call('GET', KEYS[6]) or redis.call('GET', KEYS[7])
+      or (since and tonumber(iat) <= tonumber(since)) then
+    return {'DENIED'}
+  end
+  local marker = KEYS[9]
+  if marker then
+    local seen = redis.call('GET', marker)
+    if seen then return {'SEEN', seen} end
+  end
+  local queued = enqueue(...)
+  if marker and queued[1] == 'QUEUED' then
+    redis.call('SET', marker, answer, 'EX', answered_ttl)
+  end
+  return queued
+end
+
 -- A writer's batch in one call: the functions above read the keys through the chunk's
 -- locals (item, holds, stream, ticket), so each entry points them at its own keys first.
 local function settle(group, ttl)
@@ -63,6 +88,9 @@ local op = ARGV[1]
 if op == 'enqueue' then
   return enqueue(ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7],
                  ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+elseif op == 'lane' then
+  return lane(ARGV[12], ARGV[13], ARGV[14], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5],
+              tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 elseif op == 'settle' then
   return settle(ARGV[2], ARGV[3])
 end

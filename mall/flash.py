@@ -38,6 +38,7 @@ from core import keys
 from core.clock import now
 from core.errors import ApiError, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db, rds
+from core.idempotency import ANSWERED_SECONDS
 from core.mirror import scripted
 from core.models import Merchant
 from loyalty import ledger, members
@@ -95,11 +96,35 @@ def enqueue(merchant_id: int, member_id: int, *, item_id: int, quantity: int,
     hold = stock.Hold(merchant_id, item_id, member_id, quantity,
                       ticket_id(member_id, request_key))
     answer = stock.answered(hold, lambda: _run(
-        _keys(hold), "enqueue", hold.id, item_id, quantity, member_id, int(now().timestamp()),
-        stock.QUOTA_TTL, TICKET_TTL, address or "", store_id or "", request_key or ""))
+        _keys(hold), "enqueue", *_order_args(hold, address, store_id, request_key)))
     if answer[0] == "REGULAR":
         return None
     return Ticket(hold.id, "queued")
+
+
+def enqueue_guarded(merchant_id: int, member_id: int, *, denylist: list[str], issued_at: int,
+                    marker: str | None, keep: Callable[[Ticket], str], item_id: int,
+                    quantity: int, address: str | None = None, store_id: int | None = None,
+                    request_key: str | None = None) -> tuple[list, Ticket]:
+    """`enqueue` for the order lane in front of Flask (mall/lane.py), with what Flask's
+    decorators check done in the same round trip: the token's denylist keys, and the
+    Idempotency-Key's `marker`, which keeps `keep(ticket)` once the order is queued. The
+    script's answer (QUEUED, DENIED, SEEN and the marker, REGULAR) and the ticket queued;
+    refusals raise as in `enqueue`."""
+    hold = stock.Hold(merchant_id, item_id, member_id, quantity,
+                      ticket_id(member_id, request_key))
+    queued = Ticket(hold.id, "queued")
+    guard, kept = denylist + ([marker] if marker else []), keep(queued) if marker else ""
+    answer = stock.answered(hold, lambda: _run(
+        _keys(hold) + guard, "lane", *_order_args(hold, address, store_id, request_key),
+        issued_at, kept, ANSWERED_SECONDS))
+    return answer, queued
+
+
+def _order_args(hold: stock.Hold, address: str | None, store_id: int | None,
+                request_key: str | None) -> tuple:
+    return (hold.id, hold.item_id, hold.quantity, hold.member_id, int(now().timestamp()),
+            stock.QUOTA_TTL, TICKET_TTL, address or "", store_id or "", request_key or "")
 
 
 def ticket(merchant_id: int, member_id: int, ticket_: str) -> Ticket:

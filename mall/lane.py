@@ -1,15 +1,25 @@
-"""The sold-out lane: POST /api/v1/mall/orders answered in front of Flask while this process
-remembers that Redis refused the same item and quantity (sold out, or not on sale).
+"""The order lane: POST /api/v1/mall/orders answered in front of Flask when that costs one
+Redis round trip or none. Two kinds of order are answered here:
+
+- Refused: this process remembers that Redis refused the same item and quantity (sold out,
+  or not on sale). The denylist and the item version come from this process's mirror
+  (core/mirror.py) while it is current and has been since before the refusal was asked for;
+  otherwise, and for the key's marker, from one Redis round trip (on the merchant's cluster
+  slot). So a request without a key costs no round trip. A revoked token, an
+  Idempotency-Key already seen (Flask replays its answer), or an item version that moved
+  since the refusal (restocked or changed by any process) go on to Flask.
+- Queued: a flash item (秒杀排队). One script call checks the token's denylist and the
+  Idempotency-Key's marker, queues the order (mall/flash.py) and keeps the 202 answer in
+  the marker, atomically: the order and its idempotency record are one Redis step, and a
+  copy of the request is replayed from the marker. A revoked token, a marker without a kept
+  answer, a regular item, a refusal or Redis failing go on to Flask, which decides again
+  (the script changed nothing then). An item found regular is not tried again for
+  REGULAR_SECONDS: only a hint, as Flask queues a flash item too.
 
 Whatever is not plainly such a request goes on to Flask unchanged: a token the one-pass
 check does not accept (Flask gives its exact 401/403), a body the order schema or
-core.inputs would refuse, an item with no fresh refusal in this process. A revoked token, an
-Idempotency-Key already seen (Flask replays its answer), or an item version that moved since
-the refusal (restocked or changed by any process) go to Flask too. The denylist and the item
-version come from this process's mirror (core/mirror.py) while it is current and has been
-since before the refusal was asked for; otherwise, and for the key's marker, from one Redis
-round trip (on the merchant's cluster slot). So a request without a key costs no round trip.
-The answer, its log line and its metrics are the ones Flask would give.
+core.inputs would refuse. The answer, its log line and its metrics are the ones Flask would
+give.
 """
 
 import io
@@ -17,25 +27,28 @@ import json
 import time
 
 import marshmallow as ma
+from flask import Response, current_app
 from redis.exceptions import RedisError
 
 from auth import tokens
 from core import keys
-from core.errors import error_response
+from core.errors import ApiError, IdempotencyConflict, error_response
 from core.extensions import mirror
-from core.idempotency import HEADER
+from core.idempotency import HEADER, kept_answer, replay_kept, request_digest
 from core.inputs import MAX_HEADER_BYTES, problems
 from core.observability import observe, request_id
-from mall import stock
-from mall.schemas import OrderInSchema
+from mall import flash, stock
+from mall.schemas import FlashTicketSchema, OrderInSchema
 
 PATH = "/api/v1/mall/orders"  # also the endpoint label of place_order's metrics
 MAX_BODY = 2048  # an order is a few dozen bytes; anything larger is Flask's to judge
-ORDER = OrderInSchema()
+ORDER, TICKET = OrderInSchema(), FlashTicketSchema()
+REGULAR = "jifen.mall.regular"  # per app: (merchant, item) → until when it is not tried
+REGULAR_SECONDS = 10.0
 WSGI_HEADER = "HTTP_" + HEADER.upper().replace("-", "_")
 
 
-class SoldOutLane:
+class OrderLane:
     """WSGI middleware in front of the Flask app (`app.wsgi_app`)."""
 
     def __init__(self, app, wsgi_app):
@@ -49,13 +62,13 @@ class SoldOutLane:
         if body is not None:
             environ["wsgi.input"] = io.BytesIO(body)  # Flask reads it again if we pass
             with self.app.app_context():
-                refusal = self._refusal(environ, body)
-                if refusal is not None:
-                    return self._answer(environ, start_response, refusal, started)
+                response = self._response(environ, body)
+                if response is not None:
+                    return self._answer(environ, start_response, response, started)
         return self.wsgi_app(environ, start_response)
 
-    def _refusal(self, environ, body: bytes):
-        """The refusal Flask would answer for this request, or None to let Flask decide."""
+    def _response(self, environ, body: bytes) -> Response | None:
+        """The answer Flask would give this request, or None to let Flask decide."""
         claims = tokens.access_claims(environ.get("HTTP_AUTHORIZATION", ""),
                                       self.app.config["JWT_SECRET_KEY"])
         key = environ.get(WSGI_HEADER)
@@ -66,10 +79,11 @@ class SoldOutLane:
             return None
         remembered = stock.remembered_refusal(claims["mid"], order["item_id"], order["quantity"])
         if remembered is None:
-            return None
+            return _queued(claims, order, key, body)
         if not self._still_refused(claims, order["item_id"], key, remembered):
             return None
-        return stock.REFUSALS[remembered.code]()
+        refusal = stock.REFUSALS[remembered.code]()
+        return error_response(refusal.status, refusal.code, refusal.message)
 
     def _still_refused(self, claims: dict, item_id: int, key: str | None,
                        remembered: stock.Refusal) -> bool:
@@ -100,14 +114,41 @@ class SoldOutLane:
         return not (tokens.denied_by(claims, denials) or any(fetched) or current is None
                     or int(current) != remembered.version)
 
-    def _answer(self, environ, start_response, refusal, started: float):
+    def _answer(self, environ, start_response, response: Response, started: float):
         rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        response = error_response(refusal.status, refusal.code, refusal.message)
         response.headers["X-Request-ID"] = rid
         observe(method="POST", endpoint=PATH, path=PATH, status=response.status_code,
                 elapsed=time.perf_counter() - started, request_id=rid,
                 ip=environ.get("REMOTE_ADDR"))
         return response(environ, start_response)
+
+
+def _queued(claims: dict, order: dict, key: str | None, body: bytes) -> Response | None:
+    """A flash item's order queued (202), or its replay; None for Flask to decide."""
+    merchant_id, member_id = claims["mid"], int(claims["sub"])
+    regular = current_app.extensions.setdefault(REGULAR, {})
+    if regular.get((merchant_id, order["item_id"]), 0.0) > time.monotonic():
+        return None
+    digest = request_digest(PATH, body)
+    marker = key and keys.idempotency_lock(merchant_id, tokens.subject("member", member_id), key)
+    try:
+        answer, ticket = flash.enqueue_guarded(
+            merchant_id, member_id, denylist=tokens.denylist_keys(claims),
+            issued_at=claims["iat"], marker=marker, request_key=key,
+            keep=lambda queued: kept_answer(digest, 202, json.dumps(TICKET.dump(queued))),
+            **order)
+    except (ApiError, RedisError):  # refused, or Redis failing: Flask answers what it means
+        return None
+    if answer[0] == "QUEUED":
+        return Response(json.dumps(TICKET.dump(ticket)), 202, mimetype="application/json")
+    if answer[0] == "SEEN":
+        try:
+            return replay_kept(answer[1], digest)
+        except IdempotencyConflict as exc:
+            return error_response(exc.status, exc.code, exc.message)
+    if answer[0] == "REGULAR":
+        regular[(merchant_id, order["item_id"])] = time.monotonic() + REGULAR_SECONDS
+    return None
 
 
 def _small_json_body(environ) -> bytes | None:

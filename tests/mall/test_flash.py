@@ -4,8 +4,9 @@ import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
+from auth import tokens
 from core import keys
 from core.extensions import db, rds
 from loyalty.models import Member
@@ -160,6 +161,66 @@ def test_an_idempotency_key_replays_the_same_ticket_and_one_order(api, client, a
     assert redis_stock(app, merchant, item) == 4 and backlog(app) == 1
     write_all(app)
     assert len(orders_of(app, item)) == 1 and balance(client, member) == 90
+
+
+def test_the_lane_queues_and_replays_with_no_database_and_never_past_flask(
+        api, client, app, shop, monkeypatch):
+    merchant, _owner, item = shop
+    member = api.member(merchant)
+    queued(client, api.member(merchant), item)  # the item's first order loads it into Redis
+    statements, seen, dispatch = [], [], app.dispatch_request
+    monkeypatch.setattr(app, "dispatch_request", lambda: seen.append(1) or dispatch())
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        keyed = {**member["headers"], "Idempotency-Key": "lane-1"}
+        first = queued(client, member, item, **{"Idempotency-Key": "lane-1"})
+        copy = client.post("/api/v1/mall/orders", headers=keyed,
+                           json={"item_id": item["id"], "address": "上海"})
+        other = client.post("/api/v1/mall/orders", headers=keyed,
+                            json={"item_id": item["id"], "address": "北京"})
+        unkeyed = queued(client, member, item)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert seen == [] and statements == []
+    assert copy.status_code == 202 and copy.json["ticket"] == first
+    assert copy.headers["Idempotent-Replayed"] == "true" and copy.headers["X-Request-ID"]
+    assert_error(other, 409, "IDEMPOTENCY_CONFLICT")
+    assert unkeyed != first and backlog(app) == 3
+    assert write_all(app) == 3 and len(orders_of(app, item)) == 3
+
+
+def test_the_lane_queues_nothing_for_a_revoked_token_and_flask_answers(api, client, app, shop):
+    merchant, _owner, item = shop
+    member, anonymised = api.member(merchant), api.member(merchant)
+    queued(client, api.member(merchant), item)  # loaded into Redis: 4 left
+    assert client.post("/api/v1/auth/logout", headers=member["headers"]).status_code == 200
+    with app.app_context():  # what anonymising a member does to every token it holds
+        tokens.revoke_subject("member", anonymised["id"], merchant["id"])
+    for someone in (member, anonymised):
+        response = client.post("/api/v1/mall/orders", json={"item_id": item["id"]},
+                               headers={**someone["headers"], "Idempotency-Key": "k"})
+        assert_error(response, 401, "UNAUTHORIZED")
+    assert backlog(app) == 1 and redis_stock(app, merchant, item) == 4
+
+
+def test_32_copies_of_one_keyed_order_at_once_queue_it_once(api, client, app, shop):
+    merchant, _owner, item = shop
+    member = api.member(merchant)
+    headers = {**member["headers"], "Idempotency-Key": "thirty-two"}
+    answers = run_concurrently(lambda _: app.test_client().post(
+        "/api/v1/mall/orders", headers=headers, json={"item_id": item["id"], "address": "上海"}),
+        range(32))
+    assert {(a.status_code, a.json.get("ticket")) for a in answers
+            if a.status_code == 202} == {(202, flash.ticket_id(member["id"], "thirty-two"))}
+    assert {a.json["error"]["code"] for a in answers if a.status_code != 202} <= {"CONFLICT"}
+    assert backlog(app) == 1 and redis_stock(app, merchant, item) == 4
+    assert write_all(app) == 1 and balance(client, member) == 90
 
 
 def test_refusals_come_from_redis_as_for_any_order(api, client, app):
