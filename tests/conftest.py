@@ -14,6 +14,7 @@ from app import create_app
 from core.extensions import db, rds
 from core.wechat_fake import serve_in_thread
 from loyalty import verify
+from mall import lane
 from tests.helpers import Api
 from tests.scanning import SecretScanningClient
 from wallet import verify as wallet_verify
@@ -103,6 +104,8 @@ def _clean(app, clock, wechat_server):
                     conn.execute(text(f"DELETE FROM {table}"))
         rds.flushdb()
         forget_mirror(app)
+    # ids start again at 1 after the TRUNCATE: the next test's item 1 is another item
+    app.extensions.pop(lane.REGULAR, None)
 
 
 def forget_mirror(app):
