@@ -22,6 +22,7 @@ core.inputs would refuse. The answer, its log line and its metrics are the ones 
 give.
 """
 
+import functools
 import io
 import json
 import time
@@ -82,8 +83,8 @@ class OrderLane:
             return _queued(claims, order, key, body)
         if not self._still_refused(claims, order["item_id"], key, remembered):
             return None
-        refusal = stock.REFUSALS[remembered.code]()
-        return error_response(refusal.status, refusal.code, refusal.message)
+        status, refused = _refusal(remembered.code)
+        return Response(refused, status, mimetype="application/json")
 
     def _still_refused(self, claims: dict, item_id: int, key: str | None,
                        remembered: stock.Refusal) -> bool:
@@ -95,21 +96,23 @@ class OrderLane:
             keys.idempotency_lock(merchant_id, tokens.subject("member", int(claims["sub"])), key)]
         mirrored = (None if remembered.generation is None
                     else mirror.lookup(watched, remembered.generation))
-        pipe = self.app.extensions["jifen.redis"].pipeline(transaction=False)
-        if mirrored is None:  # GETs, not MGET: a cluster pipeline refuses MGET
-            for key_name in watched[:-1]:
-                pipe.get(key_name)
-            pipe.hget(*stock.version_key(merchant_id, item_id))
-        for key_name in markers:
-            pipe.get(key_name)
+        client = self.app.extensions["jifen.redis"]
         try:
-            fetched = pipe.execute() if len(pipe) else []
+            if mirrored is None:  # GETs, not MGET: a cluster pipeline refuses MGET
+                pipe = client.pipeline(transaction=False)
+                for key_name in watched[:-1]:
+                    pipe.get(key_name)
+                pipe.hget(*stock.version_key(merchant_id, item_id))
+                for key_name in markers:
+                    pipe.get(key_name)
+                fetched = pipe.execute()
+                mirrored, fetched = fetched[:len(watched)], fetched[len(watched):]
+            else:  # at most the key's marker: one GET, no pipeline to build
+                fetched = [client.get(name) for name in markers]
+                if mirrored[-1] is None:  # no new version published since the refusal
+                    mirrored[-1] = remembered.version
         except RedisError:
             return False  # Flask answers what Redis being down means
-        if mirrored is None:
-            mirrored, fetched = fetched[:len(watched)], fetched[len(watched):]
-        elif mirrored[-1] is None:  # no new version published since the refusal
-            mirrored[-1] = remembered.version
         *denials, current = mirrored
         return not (tokens.denied_by(claims, denials) or any(fetched) or current is None
                     or int(current) != remembered.version)
@@ -149,6 +152,14 @@ def _queued(claims: dict, order: dict, key: str | None, body: bytes) -> Response
     if answer[0] == "REGULAR":
         regular[(merchant_id, order["item_id"])] = time.monotonic() + REGULAR_SECONDS
     return None
+
+
+@functools.cache
+def _refusal(code: str) -> tuple[int, bytes]:
+    """The status and body Flask answers a refusal with: the same for every request."""
+    refusal = stock.REFUSALS[code]()
+    return refusal.status, error_response(refusal.status, refusal.code,
+                                          refusal.message).get_data()
 
 
 def _small_json_body(environ) -> bytes | None:
