@@ -3,6 +3,7 @@
 from sqids import Sqids
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core import events
 from core.errors import MemberFrozen, NotFound
@@ -86,7 +87,7 @@ def _referral_ids(code: str | None) -> list[int] | None:
 
 def get(merchant_id: int, member_id: int) -> Member:
     """A member of this merchant, or NOT_FOUND (also for other merchants' members)."""
-    member = db.session.get(Member, member_id)
+    member = db.session.get(Member, member_id, options=[joinedload(Member.merchant)])
     if member is None or member.merchant_id != merchant_id:
         raise NotFound("Unknown member.")
     return member

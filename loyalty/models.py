@@ -57,6 +57,9 @@ class Member(db.Model):
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped["PointsAccount"] = relationship(back_populates="member", uselist=False)
+    # loaded with the member by `members.get` (the token's member): the request's later
+    # `session.get(Merchant, …)` finds it in the identity map, held alive by this reference
+    merchant: Mapped["Merchant"] = relationship(viewonly=True)  # noqa: F821
 
     @validates("phone")
     def _keep_suffix(self, _key, phone):
