@@ -3,7 +3,8 @@
 from sqids import Sqids
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core import events
 from core.errors import MemberFrozen, NotFound
@@ -87,7 +88,13 @@ def _referral_ids(code: str | None) -> list[int] | None:
 
 def get(merchant_id: int, member_id: int) -> Member:
     """A member of this merchant, or NOT_FOUND (also for other merchants' members)."""
-    member = db.session.get(Member, member_id, options=[joinedload(Member.merchant)])
+    member = db.session.identity_map.get(identity_key(Member, member_id))
+    if member is None and (row := db.session.execute(select(Member, Merchant).join(
+            Merchant, Merchant.id == Member.merchant_id).where(Member.id == member_id)).first()):
+        # entities of a select, not a loader option: a later refresh (a FOR UPDATE) of the
+        # member stays a query of its own table
+        member, merchant = row
+        set_committed_value(member, "merchant", merchant)
     if member is None or member.merchant_id != merchant_id:
         raise NotFound("Unknown member.")
     return member
