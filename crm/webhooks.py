@@ -33,7 +33,9 @@ EVENTS = ["points.changed", "order.paid", "tier.changed", "member.joined", "wall
 KIND = "webhook"
 DISABLE_AFTER = 10
 TIMEOUT = (3.0, 10.0)
-ACTIVE = "jifen.webhooks.active"  # session.info: (its transaction, endpoints per merchant)
+ACTIVE = "jifen.webhooks.active"  # per app: merchant → (good until, [(id, events)])
+ACTIVE_SECONDS = 2.0
+clock = time.monotonic  # what ACTIVE_SECONDS is measured on
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -75,6 +77,7 @@ def create(merchant_id: int, url: str, wanted: list[str]) -> dict:
     audit.record(merchant_id=merchant_id, action="webhook.create", target_type="webhook",
                  target_id=hook.id, after={"url": url, "events": hook.events})
     db.session.commit()
+    _forget(merchant_id)
     return {**view(hook), "secret": hook.secret}
 
 
@@ -106,6 +109,7 @@ def delete(merchant_id: int, webhook_id: int) -> None:
     audit.record(merchant_id=merchant_id, action="webhook.delete", target_type="webhook",
                  target_id=hook.id, before={"url": hook.url})
     db.session.commit()
+    _forget(merchant_id)
 
 
 def deliveries(merchant_id: int, webhook_id: int):
@@ -130,18 +134,23 @@ def emit(merchant_id: int, event: str, data: dict) -> None:
 
 
 def _active(merchant_id: int) -> list:
-    """The merchant's active endpoints with their events, read once per transaction (a
-    batch of orders emits several events each): every change of an endpoint commits at once,
-    so none happens inside a transaction that emits."""
-    session = db.session()
-    seen, known = session.info.get(ACTIVE, (None, {}))
-    if seen is None or seen is not session.get_transaction():
-        known = {}
-    if merchant_id not in known:
-        known[merchant_id] = session.execute(select(Webhook.id, Webhook.events).where(
-            Webhook.merchant_id == merchant_id, Webhook.status == "active")).all()
-        session.info[ACTIVE] = (session.get_transaction(), known)
-    return known[merchant_id]
+    """The merchant's active endpoints with their events, from this process's copy of at
+    most ACTIVE_SECONDS ago (a points-moving request would otherwise spend a query on it).
+    A new endpoint hears this process's events at once, other processes' within
+    ACTIVE_SECONDS; one deleted or disabled meanwhile only costs a delivery that `deliver`
+    skips."""
+    known = current_app.extensions.setdefault(ACTIVE, {})
+    copy = known.get(merchant_id)
+    if copy is None or clock() >= copy[0]:
+        copy = known[merchant_id] = (clock() + ACTIVE_SECONDS, [
+            (hook_id, events_) for hook_id, events_ in db.session.execute(
+                select(Webhook.id, Webhook.events).where(
+                    Webhook.merchant_id == merchant_id, Webhook.status == "active"))])
+    return copy[1]
+
+
+def _forget(merchant_id: int) -> None:
+    current_app.extensions.setdefault(ACTIVE, {}).pop(merchant_id, None)
 
 
 def deliver(message: OutboxMessage) -> tuple[str, str | None]:
@@ -160,6 +169,7 @@ def deliver(message: OutboxMessage) -> tuple[str, str | None]:
     hook.failures += 1
     if hook.failures >= current_app.config.get("WEBHOOK_DISABLE_AFTER", DISABLE_AFTER):
         hook.status = "disabled"
+        _forget(hook.merchant_id)
         return "failed", error
     return "retry", error
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from app import create_app
 from core.extensions import db, rds
 from core.wechat_fake import serve_in_thread
+from crm import webhooks
 from loyalty import verify
 from mall import lane
 from tests.helpers import Api
@@ -105,7 +106,8 @@ def _clean(app, clock, wechat_server):
         rds.flushdb()
         forget_mirror(app)
     # ids start again at 1 after the TRUNCATE: the next test's item 1 is another item
-    app.extensions.pop(lane.REGULAR, None)
+    for memo in (lane.REGULAR, webhooks.ACTIVE):
+        app.extensions.pop(memo, None)
 
 
 def forget_mirror(app):

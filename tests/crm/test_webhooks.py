@@ -6,7 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.extensions import db
 from crm import webhooks
+from crm.models import Webhook
 from loyalty import notifications
 from tests.helpers import assert_error, purchase
 
@@ -138,3 +140,20 @@ def test_deleted_and_foreign_webhooks_are_not_found(api, client, shop, receiver)
     assert client.delete(f"{URL}/{hook['id']}", headers=owner).status_code == 204
     assert client.get(URL, headers=owner).json["items"] == []
     assert_error(client.delete(f"{URL}/{hook['id']}", headers=owner), 404, "NOT_FOUND")
+
+
+def test_an_endpoint_another_process_creates_hears_events_within_seconds(
+        app, api, client, shop, receiver, monkeypatch):
+    merchant, started = shop["merchant"], webhooks.clock()
+    monkeypatch.setattr(webhooks, "clock", lambda: started)
+    member = api.member(merchant)  # this process now knows the merchant has no endpoints
+    with app.app_context():  # what a create in another process leaves: the row, not our copy
+        db.session.add(Webhook(merchant_id=merchant["id"], url=receiver.url, secret="s" * 64,
+                               events=["order.paid"], status="active", failures=0))
+        db.session.commit()
+    purchase(client, merchant, member, 100, order_no="before")
+    monkeypatch.setattr(webhooks, "clock", lambda: started + webhooks.ACTIVE_SECONDS)
+    purchase(client, merchant, member, 100, order_no="after")
+    with app.app_context():
+        assert notifications.send_due() == {"sent": 1}
+    assert [json.loads(body)["data"]["order_no"] for _, body in receiver.requests] == ["after"]
